@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Compares the wall time of `stepshift lint` with asl-validator@4.0.0 on the
+# 36 NASA Cumulus workflows of the shared corpus. Needs node and npm.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+corpus=../shared/corpus/cumulus/workflows
+bin=${BIN:-bin/stepshift}
+if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
+  echo "bench-peers: node/npm not found; nothing to compare" >&2
+  exit 0
+fi
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+(cd "$scratch" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error asl-validator@4.0.0 >/dev/null)
+files=("$corpus"/*.asl.json)
+runs=${RUNS:-5}
+
+now_ms() { date +%s%N | awk '{printf "%d", $1/1000000}'; }
+best() { # best-of-N wall time in ms of the command given
+  local b=999999 s e d
+  for _ in $(seq "$runs"); do
+    s=$(now_ms); "$@" >/dev/null 2>&1 || true; e=$(now_ms)
+    d=$((e - s)); [ "$d" -lt "$b" ] && b=$d
+  done
+  echo "$b"
+}
+# asl-validator takes one definition per --definition flag.
+args=(); for f in "${files[@]}"; do args+=(--definition "$f"); done
+peer=$(best node "$scratch/node_modules/.bin/asl-validator" "${args[@]}")
+ours=$(best "$bin" lint --no-color "${files[@]}")
+echo "files: ${#files[@]} Cumulus workflows (best of $runs runs, wall time)"
+echo "asl-validator@4.0.0: ${peer} ms"
+echo "stepshift lint:      ${ours} ms"
+awk -v p="$peer" -v o="$ours" 'BEGIN { if (o < 1) o = 1; printf "ratio: stepshift is %.1fx faster\n", p / o }'
