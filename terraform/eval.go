@@ -1,0 +1,560 @@
+package terraform
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/tryfunc"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+)
+
+// origin marks a value with where it was written; it travels with the value
+// through variables, module inputs, lookup() and merge(), so a fact can point
+// at the tfvars line rather than at the lookup() call.
+type origin struct {
+	Range  hcl.Range
+	Source string
+}
+
+// unknownWhy marks an unknown value with the reason it is unknown.
+type unknownWhy string
+
+// maxEvalDepth bounds how many references one evaluation may follow, so a
+// pathological chain of locals reports instead of exhausting the stack.
+const maxEvalDepth = 512
+
+// functions are the Terraform functions whose result depends only on their
+// arguments. Calls to any other function make the value unknown, with a reason.
+var functions = map[string]function.Function{
+	"lookup":   stdlib.LookupFunc,
+	"merge":    stdlib.MergeFunc,
+	"coalesce": coalesceFunc,
+	"try":      tryfunc.TryFunc,
+	"can":      tryfunc.CanFunc,
+	"concat":   stdlib.ConcatFunc,
+	"format":   stdlib.FormatFunc,
+	"join":     stdlib.JoinFunc,
+	"lower":    stdlib.LowerFunc,
+	"upper":    stdlib.UpperFunc,
+	"min":      stdlib.MinFunc,
+	"max":      stdlib.MaxFunc,
+	"length":   stdlib.LengthFunc,
+	"element":  stdlib.ElementFunc,
+	"contains": stdlib.ContainsFunc,
+	"keys":     stdlib.KeysFunc,
+	"values":   stdlib.ValuesFunc,
+	"replace":  stdlib.ReplaceFunc,
+	"tostring": stdlib.MakeToFunc(cty.String),
+	"tonumber": stdlib.MakeToFunc(cty.Number),
+	"tolist":   stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
+	"tomap":    stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
+}
+
+// selecting functions return one of their arguments, so the argument's origin
+// is the result's origin; other functions compute something new, written at the call.
+var selecting = map[string]bool{"lookup": true, "merge": true, "coalesce": true, "try": true, "element": true, "tostring": true, "tonumber": true, "tolist": true, "tomap": true}
+
+// coalesceFunc is Terraform's coalesce(): the first argument that is neither
+// null nor an empty string (cty's own skips only nulls). It returns the
+// argument itself, marks included, so the result points where it was written.
+var coalesceFunc = function.New(&function.Spec{
+	VarParam: &function.Parameter{Name: "vals", Type: cty.DynamicPseudoType, AllowNull: true, AllowUnknown: true, AllowMarked: true, AllowDynamicType: true},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		v, err := coalesce(args)
+		if err != nil {
+			return cty.NilType, err
+		}
+		return v.Type(), nil
+	},
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) { return coalesce(args) },
+})
+
+func coalesce(args []cty.Value) (cty.Value, error) {
+	for _, a := range args {
+		plain, _ := a.UnmarkDeep()
+		if !plain.IsKnown() {
+			return cty.DynamicVal.WithMarks(a.Marks()), nil
+		}
+		if plain.IsNull() || (plain.Type() == cty.String && plain.AsString() == "") {
+			continue
+		}
+		return a, nil
+	}
+	return cty.NilVal, fmt.Errorf("no non-null, non-empty-string arguments")
+}
+
+type evalState struct {
+	memo   map[string]cty.Value
+	active map[string]int // key → index in stack while being computed
+	stack  []string
+}
+
+func (s *evalState) init() {
+	s.memo = map[string]cty.Value{}
+	s.active = map[string]int{}
+}
+
+// memoize computes a named value once, reporting a reference cycle as an
+// unknown value naming the cycle instead of recursing forever.
+func (d *Deployment) memoize(key, label string, compute func() cty.Value) cty.Value {
+	s := &d.eval
+	if v, ok := s.memo[key]; ok {
+		return v
+	}
+	if i, ok := s.active[key]; ok {
+		cycle := append(append([]string{}, s.stack[i:]...), label)
+		return unknownVal("cycle: " + strings.Join(cycle, " → "))
+	}
+	if len(s.stack) >= maxEvalDepth {
+		return unknownVal(fmt.Sprintf("%s: references nest deeper than %d", label, maxEvalDepth))
+	}
+	s.active[key] = len(s.stack)
+	s.stack = append(s.stack, label)
+	v := compute()
+	s.stack = s.stack[:len(s.stack)-1]
+	delete(s.active, key)
+	s.memo[key] = v
+	return v
+}
+
+func unknownVal(why string) cty.Value { return cty.DynamicVal.Mark(unknownWhy(why)) }
+
+// Eval evaluates expr in this module as far as stepshift can know it: the
+// value, or unknown with the reason; Range is where a known value was written.
+func (m *Module) Eval(expr hcl.Expression) Fact[cty.Value] {
+	return factOf(m.value(expr), expr.Range())
+}
+
+func factOf(v cty.Value, at hcl.Range) Fact[cty.Value] {
+	plain, marks := v.UnmarkDeep()
+	var origins []origin
+	var whys []string
+	for mk := range marks {
+		switch mk := mk.(type) {
+		case origin:
+			origins = append(origins, mk)
+		case unknownWhy:
+			whys = append(whys, string(mk))
+		}
+	}
+	if !plain.IsWhollyKnown() {
+		sort.Strings(whys)
+		if len(whys) == 0 {
+			whys = []string{"depends on a value known only after apply"}
+		}
+		return Fact[cty.Value]{Value: plain, Why: strings.Join(whys, "; ")}
+	}
+	f := Fact[cty.Value]{Value: plain, Known: true, Source: SourceTerraform, Range: at}
+	if len(origins) == 1 {
+		f.Source, f.Range = origins[0].Source, origins[0].Range
+	} else if len(origins) > 1 {
+		// Written in several places (a computed value): the expression is where it is decided.
+		f.Source = SourceTerraform
+		for _, o := range origins {
+			if o.Source == SourceTFState {
+				f.Source = SourceTFState
+			}
+		}
+	}
+	return f
+}
+
+// value evaluates expr keeping provenance marks on its leaves.
+func (m *Module) value(expr hcl.Expression) cty.Value {
+	switch e := expr.(type) {
+	case *hclsyntax.LiteralValueExpr:
+		return e.Val.Mark(origin{e.SrcRange, SourceTerraform})
+	case *hclsyntax.TemplateExpr:
+		return remark(m.evaluate(e), e.SrcRange)
+	case *hclsyntax.TemplateWrapExpr:
+		return m.value(e.Wrapped)
+	case *hclsyntax.ParenthesesExpr:
+		return m.value(e.Expression)
+	case *hclsyntax.ObjectConsExpr:
+		attrs := make(map[string]cty.Value, len(e.Items))
+		for _, it := range e.Items {
+			key := hcl.ExprAsKeyword(it.KeyExpr)
+			if key == "" {
+				kv, _ := m.evaluate(it.KeyExpr).Unmark()
+				if !kv.IsKnown() || kv.IsNull() {
+					return unknownVal("an object key at " + rangeString(it.KeyExpr.Range()) + " is not known")
+				}
+				s, err := convert.Convert(kv, cty.String)
+				if err != nil {
+					return unknownVal("an object key at " + rangeString(it.KeyExpr.Range()) + " is not a string")
+				}
+				key = s.AsString()
+			}
+			attrs[key] = m.value(it.ValueExpr)
+		}
+		return cty.ObjectVal(attrs)
+	case *hclsyntax.TupleConsExpr:
+		if len(e.Exprs) == 0 {
+			return cty.EmptyTupleVal
+		}
+		elems := make([]cty.Value, len(e.Exprs))
+		for i, x := range e.Exprs {
+			elems[i] = m.value(x)
+		}
+		return cty.TupleVal(elems)
+	case *hclsyntax.FunctionCallExpr:
+		v := m.evaluate(e)
+		if !selecting[e.Name] {
+			v = remark(v, e.Range())
+		}
+		return v
+	case *hclsyntax.UnaryOpExpr, *hclsyntax.BinaryOpExpr:
+		return remark(m.evaluate(expr), expr.Range())
+	case *hclsyntax.ScopeTraversalExpr, *hclsyntax.ConditionalExpr, *hclsyntax.IndexExpr, *hclsyntax.RelativeTraversalExpr:
+		return m.evaluate(expr)
+	}
+	v := m.evaluate(expr)
+	if _, marks := v.UnmarkDeep(); !hasOrigin(marks) {
+		// Expressions of other syntaxes (tfvars.json) have no inner ranges.
+		v = markDeep(v, origin{expr.Range(), SourceTerraform})
+	}
+	return v
+}
+
+func hasOrigin(marks cty.ValueMarks) bool {
+	for mk := range marks {
+		if _, ok := mk.(origin); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// remark replaces the origins of a computed value by the place it is computed,
+// keeping the reasons an unknown part is unknown.
+func remark(v cty.Value, at hcl.Range) cty.Value {
+	plain, marks := v.UnmarkDeep()
+	keep := make(cty.ValueMarks)
+	for mk := range marks {
+		if _, ok := mk.(unknownWhy); ok {
+			keep[mk] = struct{}{}
+		}
+	}
+	return markDeep(plain, origin{at, SourceTerraform}).WithMarks(keep)
+}
+
+// markDeep marks every primitive leaf of v (unknown ones too).
+func markDeep(v cty.Value, o origin) cty.Value {
+	out, err := cty.Transform(v, func(_ cty.Path, x cty.Value) (cty.Value, error) {
+		if x.Type().IsPrimitiveType() || !x.IsKnown() || x.IsNull() {
+			return x.Mark(o), nil
+		}
+		return x, nil
+	})
+	if err != nil {
+		return v.Mark(o)
+	}
+	return out
+}
+
+// evaluate runs hcl's evaluator with a context holding exactly the
+// references expr makes, each resolved (lazily, memoized) by this package.
+func (m *Module) evaluate(expr hcl.Expression) cty.Value {
+	if name, rng := unsupportedCall(expr); name != "" {
+		return unknownVal(fmt.Sprintf("%s() at %s is not evaluated by stepshift", name, rangeString(rng)))
+	}
+	tree := map[string]any{}
+	var whys []string
+	for _, tr := range expr.Variables() {
+		m.bind(tree, tr, &whys)
+	}
+	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{}, Functions: functions}
+	for k, v := range tree {
+		ctx.Variables[k] = treeValue(v)
+	}
+	v, diags := expr.Value(ctx)
+	if diags.HasErrors() {
+		for _, dg := range diags {
+			if dg.Severity == hcl.DiagError {
+				why := dg.Summary
+				if dg.Detail != "" {
+					why += ": " + dg.Detail
+				}
+				if dg.Subject != nil {
+					why = rangeString(*dg.Subject) + ": " + why
+				}
+				return unknownVal(why)
+			}
+		}
+	}
+	if !v.IsWhollyKnown() {
+		if _, marks := v.UnmarkDeep(); !hasWhy(marks) {
+			if len(whys) == 0 {
+				whys = []string{"depends on a value known only after apply"}
+			}
+			sort.Strings(whys)
+			v = v.Mark(unknownWhy(strings.Join(dedupe(whys), "; ")))
+		}
+	}
+	return v
+}
+
+func hasWhy(marks cty.ValueMarks) bool {
+	for mk := range marks {
+		if _, ok := mk.(unknownWhy); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func dedupe(s []string) []string {
+	out := s[:0]
+	for i, x := range s {
+		if i == 0 || x != s[i-1] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func unsupportedCall(expr hcl.Expression) (string, hcl.Range) {
+	node, ok := expr.(hclsyntax.Node)
+	if !ok {
+		return "", hcl.Range{}
+	}
+	var name string
+	var rng hcl.Range
+	hclsyntax.VisitAll(node, func(n hclsyntax.Node) hcl.Diagnostics {
+		if c, ok := n.(*hclsyntax.FunctionCallExpr); ok && name == "" {
+			if _, ok := functions[c.Name]; !ok {
+				name, rng = c.Name, c.NameRange
+			}
+		}
+		return nil
+	})
+	return name, rng
+}
+
+func treeValue(v any) cty.Value {
+	switch v := v.(type) {
+	case cty.Value:
+		return v
+	case map[string]any:
+		attrs := make(map[string]cty.Value, len(v))
+		for k, x := range v {
+			attrs[k] = treeValue(x)
+		}
+		return cty.ObjectVal(attrs)
+	}
+	return cty.DynamicVal
+}
+
+// put stores a leaf at path, leaving an existing leaf on the way in place
+// (a whole-object reference already covers the deeper one).
+func put(tree map[string]any, path []string, v cty.Value) {
+	for i, name := range path {
+		if i == len(path)-1 {
+			if _, exists := tree[name]; !exists {
+				tree[name] = v
+			}
+			return
+		}
+		next, exists := tree[name]
+		if !exists {
+			sub := map[string]any{}
+			tree[name] = sub
+			tree = sub
+			continue
+		}
+		sub, ok := next.(map[string]any)
+		if !ok {
+			return
+		}
+		tree = sub
+	}
+}
+
+// traversalNames returns the leading attribute-like steps of tr.
+func traversalNames(tr hcl.Traversal) []string {
+	names := []string{tr.RootName()}
+	for _, step := range tr[1:] {
+		switch s := step.(type) {
+		case hcl.TraverseAttr:
+			names = append(names, s.Name)
+		case hcl.TraverseIndex:
+			if s.Key.Type() == cty.String && s.Key.IsKnown() && !s.Key.IsNull() {
+				names = append(names, s.Key.AsString())
+				continue
+			}
+			return names
+		default:
+			return names
+		}
+	}
+	return names
+}
+
+func (m *Module) bind(tree map[string]any, tr hcl.Traversal, whys *[]string) {
+	names := traversalNames(tr)
+	leaf := func(n int, v cty.Value) {
+		if n > len(names) {
+			n = len(names)
+		}
+		if !v.IsWhollyKnown() {
+			if _, marks := v.UnmarkDeep(); hasWhy(marks) {
+				for mk := range marks {
+					if w, ok := mk.(unknownWhy); ok {
+						*whys = append(*whys, string(w))
+					}
+				}
+			}
+		}
+		put(tree, names[:n], v)
+	}
+	need := func(n int, what string) bool {
+		if len(names) >= n {
+			return true
+		}
+		leaf(len(names), unknownVal(strings.Join(names, ".")+": "+what))
+		return false
+	}
+	switch root := names[0]; root {
+	case "var":
+		if need(2, "the whole var object is not evaluated") {
+			leaf(2, m.varValue(names[1]))
+		}
+	case "local":
+		if need(2, "the whole local object is not evaluated") {
+			leaf(2, m.localValue(names[1]))
+		}
+	case "path":
+		if need(2, "the whole path object is not evaluated") {
+			leaf(2, m.pathValue(names[1]))
+		}
+	case "module":
+		if need(3, "a whole module object is not evaluated") {
+			leaf(3, m.outputValue(names[1], names[2]))
+		}
+	case "data":
+		if need(4, "instances of data sources with count/for_each are not evaluated") {
+			leaf(4, m.resourceAttr("data."+names[1]+"."+names[2], names[3]))
+		}
+	case "count", "each", "self", "terraform":
+		leaf(1, unknownVal(root+".* is not evaluated by stepshift"))
+	default:
+		if need(3, "instances of resources with count/for_each are not evaluated") {
+			leaf(3, m.resourceAttr(root+"."+names[1], names[2]))
+		}
+	}
+}
+
+func (m *Module) label(ref string) string {
+	if a := m.Address(); a != "" {
+		return a + "." + ref
+	}
+	return ref
+}
+
+func (m *Module) varValue(name string) cty.Value {
+	ref := "var." + name
+	return m.d.memoize(m.Key+"|"+ref, m.label(ref), func() cty.Value {
+		v := m.Variables[name]
+		if v == nil {
+			return unknownVal(fmt.Sprintf("%s is not declared in %s", m.label(ref), m.Dir))
+		}
+		var val cty.Value
+		set := false
+		if m.Parent == nil {
+			val, set = m.d.rootVars[name]
+		} else if a := m.Call.Args[name]; a != nil {
+			val, set = m.Parent.value(a.Expr), true
+		}
+		if !set {
+			if v.Default == nil {
+				if m.Parent == nil {
+					return unknownVal(ref + " has no value (no default; not set in tfvars or --var)")
+				}
+				return unknownVal(fmt.Sprintf("%s has no value (module.%s does not set it and it has no default)", m.label(ref), m.Call.Name))
+			}
+			val = m.value(v.Default)
+		}
+		if v.Type != cty.DynamicPseudoType {
+			conv, err := convert.Convert(val, v.Type)
+			if err != nil {
+				return unknownVal(fmt.Sprintf("%s: %v", m.label(ref), err))
+			}
+			val = conv
+		}
+		return val
+	})
+}
+
+func (m *Module) localValue(name string) cty.Value {
+	ref := "local." + name
+	return m.d.memoize(m.Key+"|"+ref, m.label(ref), func() cty.Value {
+		a := m.Locals[name]
+		if a == nil {
+			return unknownVal(fmt.Sprintf("%s is not declared in %s", m.label(ref), m.Dir))
+		}
+		return m.value(a.Expr)
+	})
+}
+
+func (m *Module) pathValue(name string) cty.Value {
+	switch name {
+	case "module":
+		return cty.StringVal(filepath.ToSlash(m.Dir))
+	case "root", "cwd":
+		return cty.StringVal(filepath.ToSlash(m.d.Dir))
+	}
+	return unknownVal("path." + name + " is not a Terraform path value")
+}
+
+func (m *Module) outputValue(call, name string) cty.Value {
+	ref := "module." + call + "." + name
+	return m.d.memoize(m.Key+"|"+ref, m.label(ref), func() cty.Value {
+		c := m.calls[call]
+		if c == nil {
+			return unknownVal(fmt.Sprintf("no module %q in %s", call, m.Dir))
+		}
+		if c.Module == nil {
+			return unknownVal(c.Why)
+		}
+		o := c.Module.Outputs[name]
+		if o == nil || o.Expr == nil {
+			return unknownVal(fmt.Sprintf("%s has no output %q", m.label("module."+call), name))
+		}
+		return c.Module.value(o.Expr)
+	})
+}
+
+// resourceAttr is an attribute of a resource: its configured argument, else
+// its value in the tfstate, else unknown until apply.
+func (m *Module) resourceAttr(local, attr string) cty.Value {
+	ref := local + "." + attr
+	return m.d.memoize(m.Key+"|"+ref, m.label(ref), func() cty.Value {
+		r := m.resources[local]
+		if r != nil {
+			if a := r.Attr(attr); a != nil {
+				return m.value(a.Expr)
+			}
+		}
+		if v, ok := m.d.State.attr(m.label(local), attr); ok {
+			return v
+		}
+		if r == nil {
+			return unknownVal(fmt.Sprintf("%s is not declared in %s", m.label(local), m.Dir))
+		}
+		if m.d.State != nil {
+			return unknownVal(fmt.Sprintf("%s is not in %s", m.label(ref), m.d.State.File))
+		}
+		return unknownVal(m.label(ref) + " is known only after apply (give --tfstate)")
+	})
+}
+
+func rangeString(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}

@@ -1,0 +1,292 @@
+package terraform
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+func wantNumber(t *testing.T, f Fact[cty.Value], want int64, file string, line int) {
+	t.Helper()
+	if !f.Known {
+		t.Fatalf("unknown: %s", f.Why)
+	}
+	got, _ := f.Value.AsBigFloat().Int64()
+	if got != want {
+		t.Errorf("value %d, want %d", got, want)
+	}
+	if file != "" && (filepath.Base(f.Range.Filename) != file || f.Range.Start.Line != line) {
+		t.Errorf("written at %s:%d, want %s:%d", f.Range.Filename, f.Range.Start.Line, file, line)
+	}
+}
+
+func wantString(t *testing.T, f Fact[cty.Value], want string) {
+	t.Helper()
+	if !f.Known {
+		t.Fatalf("unknown: %s", f.Why)
+	}
+	if f.Value.Type() != cty.String || f.Value.AsString() != want {
+		t.Errorf("value %#v, want %q", f.Value, want)
+	}
+}
+
+func wantUnknown(t *testing.T, f Fact[cty.Value], why string) {
+	t.Helper()
+	if f.Known {
+		t.Fatalf("known %#v, want unknown (%s)", f.Value, why)
+	}
+	if !strings.Contains(f.Why, why) {
+		t.Errorf("why %q, want it to mention %q", f.Why, why)
+	}
+}
+
+const precedenceVars = `variable "memory" {
+  type    = number
+  default = 128
+}
+
+variable "only_default" {
+  default = 7
+}
+
+variable "sizes" {
+  type = map(number)
+  default = {
+    SyncGranule = 1024
+  }
+}
+`
+
+func TestVariablePrecedence(t *testing.T) {
+	files := map[string]string{
+		"variables.tf":     precedenceVars,
+		"terraform.tfvars": "memory = 256\n",
+	}
+	dir := writeTree(t, files)
+	d := Load(dir, Options{})
+	noErrors(t, d)
+	wantNumber(t, evalIn(t, d.Root, "var.only_default"), 7, "variables.tf", 7)
+	wantNumber(t, evalIn(t, d.Root, "var.memory"), 256, "terraform.tfvars", 1)
+
+	files["b.auto.tfvars"] = "memory = 512\n"
+	files["a.auto.tfvars"] = "memory = 384\n"
+	dir = writeTree(t, files)
+	wantNumber(t, evalIn(t, Load(dir, Options{}).Root, "var.memory"), 512, "b.auto.tfvars", 1)
+
+	varFile := filepath.Join(dir, "prod.tfvars")
+	writeFile(t, varFile, "\n\nmemory = 1024\n")
+	d = Load(dir, Options{VarFiles: []string{varFile}})
+	wantNumber(t, evalIn(t, d.Root, "var.memory"), 1024, "prod.tfvars", 3)
+
+	d = Load(dir, Options{VarFiles: []string{varFile}, Vars: []string{"memory=2048", `sizes={ SyncGranule = 12000 }`}})
+	f := evalIn(t, d.Root, "var.memory")
+	wantNumber(t, f, 2048, "", 0)
+	if f.Source != SourceCLI {
+		t.Errorf("source %q, want %q", f.Source, SourceCLI)
+	}
+	wantNumber(t, evalIn(t, d.Root, `lookup(var.sizes, "SyncGranule", 1)`), 12000, "", 0)
+}
+
+func TestUnreadableVarFileIsADiagnostic(t *testing.T) {
+	dir := writeTree(t, map[string]string{"variables.tf": precedenceVars})
+	missing := filepath.Join(dir, "missing.tfvars")
+	d := Load(dir, Options{VarFiles: []string{missing}})
+	dg := hasDiag(d, "Cannot read variables file")
+	if dg == nil || dg.Subject == nil || dg.Subject.Filename != missing {
+		t.Fatalf("want a diagnostic naming %s, got %v", missing, d.Diagnostics)
+	}
+	bad := filepath.Join(dir, "bad.tfvars")
+	writeFile(t, bad, "memory = \n")
+	d = Load(dir, Options{VarFiles: []string{bad}})
+	if len(d.Diagnostics) == 0 || d.Diagnostics[0].Subject.Filename != bad {
+		t.Fatalf("want a positioned syntax diagnostic in %s, got %v", bad, d.Diagnostics)
+	}
+}
+
+func TestFunctions(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"main.tf": `
+variable "sizes" {
+  default = {
+    SyncGranule = 3008
+  }
+}
+variable "extra" {
+  default = { QueueGranules = 900 }
+}
+variable "empty" {
+  default = ""
+}
+locals {
+  obj = { a = 1 }
+}
+`,
+		"terraform.tfvars": "sizes = {\n  SyncGranule = 12000\n}\n",
+	})
+	m := Load(dir, Options{}).Root
+	t.Run("lookup found points at the tfvars entry", func(t *testing.T) {
+		wantNumber(t, evalIn(t, m, `lookup(var.sizes, "SyncGranule", 1024)`), 12000, "terraform.tfvars", 2)
+	})
+	t.Run("lookup default", func(t *testing.T) {
+		wantNumber(t, evalIn(t, m, `lookup(var.sizes, "MoveGranules", 1024)`), 1024, "", 0)
+	})
+	t.Run("merge", func(t *testing.T) {
+		wantNumber(t, evalIn(t, m, `lookup(merge(var.sizes, var.extra), "QueueGranules", 1)`), 900, "main.tf", 8)
+		wantNumber(t, evalIn(t, m, `merge(var.sizes, {SyncGranule = 64}).SyncGranule`), 64, "", 0)
+	})
+	t.Run("try", func(t *testing.T) {
+		wantNumber(t, evalIn(t, m, `try(local.obj.missing, 7)`), 7, "", 0)
+		wantNumber(t, evalIn(t, m, `try(local.obj.a, 7)`), 1, "main.tf", 14)
+	})
+	t.Run("coalesce", func(t *testing.T) {
+		wantString(t, evalIn(t, m, `coalesce(var.empty, "fallback")`), "fallback")
+	})
+	t.Run("path", func(t *testing.T) {
+		wantString(t, evalIn(t, m, `path.module`), filepath.ToSlash(dir))
+		wantString(t, evalIn(t, m, `"${path.root}/x.asl.json"`), filepath.ToSlash(dir)+"/x.asl.json")
+	})
+	t.Run("template", func(t *testing.T) {
+		f := evalIn(t, m, `"${lookup(var.sizes, "SyncGranule", 0)}-MB"`)
+		wantString(t, f, "12000-MB")
+		if f.Range.Filename != "test.tf" {
+			t.Errorf("a computed string is written where it is computed, got %s", f.Range.Filename)
+		}
+	})
+	t.Run("unsupported function", func(t *testing.T) {
+		wantUnknown(t, evalIn(t, m, `filebase64sha256("x.zip")`), "filebase64sha256() at test.tf:1:1 is not evaluated")
+	})
+}
+
+func TestLocalsAreLazyAndCyclesReported(t *testing.T) {
+	dir := writeTree(t, map[string]string{"main.tf": `
+locals {
+  a = local.b
+  b = local.a
+  c = local.d + 1
+  d = 41
+  self = local.self
+  uses_cycle = "${local.a}-x"
+}
+`})
+	m := Load(dir, Options{}).Root
+	wantNumber(t, evalIn(t, m, "local.c"), 42, "", 0)
+	wantUnknown(t, evalIn(t, m, "local.a"), "cycle: local.a → local.b → local.a")
+	wantUnknown(t, evalIn(t, m, "local.self"), "cycle: local.self → local.self")
+	wantUnknown(t, evalIn(t, m, "local.uses_cycle"), "cycle")
+}
+
+func TestUnknownReferences(t *testing.T) {
+	dir := writeTree(t, map[string]string{"main.tf": `
+variable "no_value" {}
+resource "aws_lambda_function" "x" {
+  function_name = "x"
+}
+module "cumulus" {
+  source = "https://github.com/nasa/cumulus/releases/download/v21.3.3/terraform-aws-cumulus.zip//tf-modules/cumulus"
+}
+`})
+	m := Load(dir, Options{}).Root
+	for src, why := range map[string]string{
+		"var.undeclared":                            "var.undeclared is not declared",
+		"var.no_value":                              "var.no_value has no value",
+		"local.nope":                                "local.nope is not declared",
+		"aws_lambda_function.x.arn":                 "aws_lambda_function.x.arn is known only after apply",
+		"aws_lambda_function.nope.arn":              "aws_lambda_function.nope is not declared",
+		"module.cumulus.sync_granule_task.task_arn": "module.cumulus not initialised (run terraform init)",
+		"module.nope.x":                             `no module "nope"`,
+		"count.index":                               "count.* is not evaluated",
+		"aws_lambda_function.x[0].arn":              "count/for_each",
+		`"${var.no_value}-x"`:                       "var.no_value has no value",
+	} {
+		t.Run(src, func(t *testing.T) { wantUnknown(t, evalIn(t, m, src), why) })
+	}
+	wantString(t, evalIn(t, m, "aws_lambda_function.x.function_name"), "x")
+}
+
+func TestModuleInputsAndOutputs(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"main.tf": `
+module "task" {
+  source  = "./tasks/x/deploy"
+  timeout = 900
+}
+`,
+		"tasks/x/deploy/main.tf": `
+variable "timeout" {
+  default = 300
+}
+variable "memory_size" {
+  type    = number
+  default = 4096
+}
+output "settings" {
+  value = { timeout = var.timeout, memory = var.memory_size, dir = path.module }
+}
+`,
+	})
+	d := Load(dir, Options{})
+	noErrors(t, d)
+	wantNumber(t, evalIn(t, d.Root, "module.task.settings.timeout"), 900, "main.tf", 4)
+	wantNumber(t, evalIn(t, d.Root, "module.task.settings.memory"), 4096, "main.tf", 7)
+	wantString(t, evalIn(t, d.Root, "module.task.settings.dir"), filepath.ToSlash(filepath.Join(dir, "tasks/x/deploy")))
+	wantUnknown(t, evalIn(t, d.Root, "module.task.nope"), `has no output "nope"`)
+}
+
+func TestModulesJSONIsFollowed(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"main.tf": `
+module "cumulus" {
+  source = "https://github.com/nasa/cumulus/releases/download/v21.3.3/terraform-aws-cumulus.zip//tf-modules/cumulus"
+  prefix = "sit"
+}
+`,
+		".terraform/modules/modules.json": `{"Modules":[{"Key":"","Source":"","Dir":"."},
+ {"Key":"cumulus","Source":"https://github.com/nasa/cumulus/releases/download/v21.3.3/terraform-aws-cumulus.zip//tf-modules/cumulus","Dir":".terraform/modules/cumulus/tf-modules/cumulus"},
+ {"Key":"cumulus.ingest","Source":"../ingest","Dir":".terraform/modules/cumulus/tf-modules/ingest"}]}`,
+		".terraform/modules/cumulus/tf-modules/cumulus/main.tf": `
+variable "prefix" {}
+module "ingest" {
+  source = "../ingest"
+  prefix = var.prefix
+}
+output "sync_granule_task" {
+  value = module.ingest.sync_granule_task
+}
+`,
+		".terraform/modules/cumulus/tf-modules/ingest/main.tf": `
+variable "prefix" {}
+resource "aws_lambda_function" "sync_granule_task" {
+  function_name = "${var.prefix}-SyncGranule"
+}
+output "sync_granule_task" {
+  value = { task_arn = aws_lambda_function.sync_granule_task.arn, name = aws_lambda_function.sync_granule_task.function_name }
+}
+`,
+	})
+	d := Load(dir, Options{})
+	noErrors(t, d)
+	if len(d.Modules) != 3 || d.Modules[2].Address() != "module.cumulus.module.ingest" {
+		t.Fatalf("modules: %d, want root, cumulus, cumulus.ingest", len(d.Modules))
+	}
+	wantString(t, evalIn(t, d.Root, "module.cumulus.sync_granule_task.name"), "sit-SyncGranule")
+	if v, _, ok := d.CumulusRelease(); !ok || v != "v21.3.3" {
+		t.Errorf("release %q, want v21.3.3", v)
+	}
+	res := d.follow(d.Root, []string{"module", "cumulus", "sync_granule_task", "task_arn"}, 0)
+	if res.kind != TargetLambda || res.addr != "module.cumulus.module.ingest.aws_lambda_function.sync_granule_task" {
+		t.Errorf("followed to %v %q (%s)", res.kind, res.addr, res.why)
+	}
+}
+
+func TestModuleCallingItselfStops(t *testing.T) {
+	dir := writeTree(t, map[string]string{"main.tf": `module "again" {
+  source = "./"
+}
+`})
+	d := Load(dir, Options{})
+	if hasDiag(d, "Module calls itself") == nil {
+		t.Fatalf("want a nesting diagnostic, got %v", d.Diagnostics)
+	}
+}

@@ -1,0 +1,251 @@
+package terraform
+
+import (
+	"bytes"
+	"flag"
+	"github.com/hashicorp/hcl/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stepshift/stepshift/terraform/terraformtest"
+)
+
+var update = flag.Bool("update", false, "rewrite fixtures/deployments/*/facts.golden")
+
+const fixturesDir = "../fixtures/deployments"
+
+func loadFixture(t testing.TB, name string) *Deployment {
+	t.Helper()
+	if name == "cumulus-tf" {
+		terraformtest.EnsureBigZip(t)
+	}
+	return Load(filepath.Join(fixturesDir, name), Options{})
+}
+
+func TestFixtureGolden(t *testing.T) {
+	for _, name := range []string{"cumulus-tf", "heredoc", "python-nested"} {
+		t.Run(name, func(t *testing.T) {
+			d := loadFixture(t, name)
+			var got bytes.Buffer
+			if err := d.WriteFacts(&got); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join(fixturesDir, name, "facts.golden")
+			if *update {
+				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./terraform -run TestFixtureGolden -update)", err)
+			}
+			if !bytes.Equal(got.Bytes(), want) {
+				t.Errorf("facts differ from %s (rerun with -update and review the diff):\n%s", golden, firstDiff(string(want), got.String()))
+			}
+		})
+	}
+}
+
+func firstDiff(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(wl) || i < len(gl); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			return "line " + strconv.Itoa(i+1) + ":\n- " + w + "\n+ " + g
+		}
+	}
+	return ""
+}
+
+// task finds the Task state of that name in the rendering of that block.
+func task(t *testing.T, d *Deployment, block, state string) *Task {
+	t.Helper()
+	for _, r := range d.Renderings {
+		if r.BlockAddress() != block {
+			continue
+		}
+		for _, tk := range r.Tasks {
+			if tk.State.Name == state {
+				return tk
+			}
+		}
+	}
+	t.Fatalf("no task %q in a rendering of %s", state, block)
+	return nil
+}
+
+func at(f hcl.Range, file string, line int) bool {
+	return filepath.Base(f.Filename) == file && f.Start.Line == line
+}
+
+// The README quick-start deployment must produce the over-limit facts.
+func TestCumulusTFOverLimitFacts(t *testing.T) {
+	d := loadFixture(t, "cumulus-tf")
+	noErrors(t, d)
+
+	sync := task(t, d, "module.ingest_granule_workflow", "SyncGranule").Lambda
+	if sync.MemoryMB.Value != 12000 || !at(sync.MemoryMB.Range, "terraform.tfvars", 17) {
+		t.Errorf("SyncGranule memory %v, want 12000 from terraform.tfvars:17", sync.MemoryMB)
+	}
+	queue := task(t, d, "module.queue_granules_workflow", "QueueGranules").Lambda
+	if queue.MemoryMB.Value != 3008 || queue.TimeoutSeconds.Value != 900 || !at(queue.TimeoutSeconds.Range, "terraform.tfvars", 11) {
+		t.Errorf("QueueGranules %v MB / %v s, want 3008 / 900 from terraform.tfvars", queue.MemoryMB, queue.TimeoutSeconds)
+	}
+	discover := task(t, d, "module.discover_granules_workflow", "DiscoverGranules").Lambda
+	if z := discover.Package.ZippedBytes; !z.Known || z.Value <= 50<<20 || z.Source != SourceZip {
+		t.Errorf("DiscoverGranules zipped %v, want over 50 MB", z)
+	}
+	priority := task(t, d, "module.sync_granule_priority_workflow", "SyncGranule")
+	if priority.Lambda.Address != "aws_lambda_function.sync_granule_priority" || priority.Lambda.TmpMB.Value != 10240 {
+		t.Errorf("the second rendering of sync_granule_workflow.asl.json must resolve through its own map, got %s", priority.Lambda.Address)
+	}
+	if v, _, _ := d.CumulusRelease(); v != "v21.3.3" {
+		t.Errorf("release %q", v)
+	}
+}
+
+func TestRenderersBothMapStylesAndTwoRenderings(t *testing.T) {
+	d := loadFixture(t, "cumulus-tf")
+	seps := map[string]string{}
+	var syncRenderings []*Rendering
+	for _, r := range d.Renderings {
+		seps[r.BlockAddress()] = r.Separator
+		if filepath.Base(r.TemplatePath) == "sync_granule_workflow.asl.json" {
+			syncRenderings = append(syncRenderings, r)
+		}
+	}
+	if seps["module.discover_granules_workflow"] != ":" || seps["module.queue_granules_workflow"] != "=" {
+		t.Errorf("separators %v", seps)
+	}
+	if len(syncRenderings) != 2 {
+		t.Fatalf("sync_granule_workflow.asl.json rendered %d times, want 2", len(syncRenderings))
+	}
+	ingest := task(t, d, "module.ingest_granule_workflow", "SyncGranule").Rendering
+	if v := ingest.Var("sf_sqs_report_task_arn"); v == nil || v.Used {
+		t.Errorf("an unused map key must be kept and marked unused: %+v", v)
+	}
+	v := ingest.Var("sync_granule_task_arn")
+	if v.ExprText != "module.cumulus.sync_granule_task.task_arn" || v.ExprRange.Start.Line != 13 || v.KeyRange.Start.Column != 7 {
+		t.Errorf("var %+v", v)
+	}
+	// trailing commas and `key: value`
+	disc := task(t, d, "module.discover_granules_workflow", "QueueGranules")
+	if disc.Target.Variable.Name != "queue_granules_task_arn" || disc.Target.LastModifiedExpr != "module.cumulus.queue_granules_task.last_modified_date" {
+		t.Errorf("target %+v", disc.Target)
+	}
+}
+
+func TestRenderingBadInput(t *testing.T) {
+	dir := writeTree(t, map[string]string{"main.tf": `
+module "wf" {
+  source = "./wf"
+  state_machine_definition = templatefile("${path.module}/nope.asl.json", { a = 1 })
+}
+`, "wf/main.tf": "", "broken.tf": "resource \"x\" {\n  a = \n}\n"})
+	d := Load(dir, Options{})
+	dg := hasDiag(d, "Template file not found")
+	if dg == nil || dg.Subject.Start.Line != 4 || dg.Context == nil {
+		t.Fatalf("want a diagnostic at the templatefile call, got %v", d.Diagnostics)
+	}
+	var syntax bool
+	for _, dg := range d.Diagnostics {
+		if filepath.Base(dg.Subject.Filename) == "broken.tf" && dg.Subject.Start.Line == 2 {
+			syntax = true
+		}
+	}
+	if !syntax {
+		t.Errorf("want the HCL syntax error positioned in broken.tf, got %v", d.Diagnostics)
+	}
+	if len(d.Renderings) != 1 || d.Renderings[0].Document != nil {
+		t.Errorf("the rendering stays, without a document")
+	}
+}
+
+func TestPythonNestedModuleFacts(t *testing.T) {
+	d := loadFixture(t, "python-nested")
+	noErrors(t, d)
+	ref := task(t, d, "module.python_reference_workflow", "Reference Task").Lambda
+	if ref.TimeoutSeconds.Value != 900 || !at(ref.TimeoutSeconds.Range, "main.tf", 36) {
+		t.Errorf("timeout %v, want 900 from the module call", ref.TimeoutSeconds)
+	}
+	if ref.MemoryMB.Value != 4096 || !at(ref.MemoryMB.Range, "main.tf", 25) || !strings.Contains(ref.MemoryMB.Range.Filename, "deploy") {
+		t.Errorf("memory %v, want 4096 from the task module's variable default", ref.MemoryMB)
+	}
+	act := task(t, d, "module.python_reference_workflow", "Reference Activity")
+	if act.Target.Kind != TargetActivity {
+		t.Errorf("activity target %v", act.Target.Kind)
+	}
+	sync := task(t, d, "module.python_processing_workflow", "SyncGranule")
+	if sync.Target.Kind != TargetLambda || sync.Lambda.MemoryMB.Known || sync.Lambda.MemoryMB.Why != "module.cumulus not initialised (run terraform init)" {
+		t.Errorf("uninitialised module: %v %+v", sync.Target.Kind, sync.Lambda.MemoryMB)
+	}
+}
+
+func TestHeredocPositionsPointIntoTheTF(t *testing.T) {
+	d := loadFixture(t, "heredoc")
+	noErrors(t, d)
+	src, err := os.ReadFile(filepath.Join(fixturesDir, "heredoc", "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ block, state, expr string }{
+		{"module.hello_world_workflow", "HelloWorld", "module.cumulus.hello_world_task.task_arn"},
+		{"module.sync_granule_workflow", "SyncGranule", "module.cumulus.sync_granule_task.task_arn"},
+		{"module.sync_granule_workflow", "Report", "aws_lambda_function.report.function_name"},
+	} {
+		tk := task(t, d, tc.block, tc.state)
+		r := tk.Target.ExprRange
+		if filepath.Base(r.Filename) != "main.tf" || r.End.Byte > len(src) || r.Start.Line < 1 || string(src[r.Start.Byte:r.End.Byte]) != "${"+tc.expr+"}" {
+			t.Errorf("%s: range %v does not hold ${%s} in main.tf", tc.state, r, tc.expr)
+			continue
+		}
+		line := strings.Split(string(src), "\n")[r.Start.Line-1]
+		if !strings.Contains(line, tc.expr) {
+			t.Errorf("%s: line %d is %q", tc.state, r.Start.Line, line)
+		}
+		nr := tk.State.NameRange
+		if nr.Filename == "" || nr.End.Byte > len(src) || !strings.Contains(string(src[nr.Start.Byte:nr.End.Byte]), tc.state) {
+			t.Errorf("%s: state name range %v does not point into main.tf", tc.state, nr)
+		}
+	}
+	report := task(t, d, "module.sync_granule_workflow", "Report").Lambda
+	if report.PackageType.Value != "Image" || report.MemoryMB.Value != 10240 {
+		t.Errorf("lambda:invoke FunctionName must resolve: %+v", report)
+	}
+}
+
+func TestTemplateVariablesNotAMap(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"main.tf": `
+locals {
+  vars = { a_arn = aws_lambda_function.a.arn }
+}
+resource "aws_lambda_function" "a" {
+  function_name = "a"
+}
+module "wf" {
+  source                   = "./wf"
+  state_machine_definition = templatefile("${path.module}/w.asl.json", local.vars)
+}
+`,
+		"wf/main.tf": "",
+		"w.asl.json": fuzzWorkflow,
+	})
+	d := Load(dir, Options{})
+	noErrors(t, d)
+	tasks := d.Tasks()
+	if len(tasks) != 1 || tasks[0].Target.Kind != TargetUnknown || !strings.Contains(tasks[0].Target.Why, "not written as a map literal") {
+		t.Fatalf("tasks %+v", tasks)
+	}
+}

@@ -1,0 +1,288 @@
+package terraform
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stepshift/stepshift/workflow"
+)
+
+// RenderKind tells how a workflow reaches Step Functions.
+type RenderKind int
+
+// The two ways Cumulus deployments render a workflow.
+const (
+	Templatefile RenderKind = iota // templatefile("x.asl.json", { var = expr, ... })
+	Heredoc                        // <<JSON ... JSON with inline ${...} references
+)
+
+// String names the kind for dumps.
+func (k RenderKind) String() string {
+	if k == Heredoc {
+		return "heredoc"
+	}
+	return "templatefile"
+}
+
+// Rendering is one place a workflow definition is rendered. One .asl.json
+// rendered by two modules is two Renderings: their maps differ.
+type Rendering struct {
+	Kind      RenderKind
+	Module    *Module
+	Block     *hclsyntax.Block     // the block holding the attribute (a module call, an aws_sfn_state_machine)
+	Attribute *hclsyntax.Attribute // state_machine_definition, definition, ...
+
+	// Templatefile renderings.
+	Call         *hclsyntax.FunctionCallExpr
+	TemplatePath string                    // the evaluated path, usable from the current directory; "" when unknown
+	Map          *hclsyntax.ObjectConsExpr // the vars argument when written as a map; nil otherwise
+	Separator    string                    // ":" or "=" as the map's first item uses it ("" for an empty or missing map)
+	Vars         []*TemplateVar            // the map's items in source order
+
+	// Heredoc renderings: where the body sits in the .tf file.
+	Body hcl.Range
+
+	Document *workflow.Document // nil when the template could not be read
+	Tasks    []*Task            // one per Task state, in document order
+}
+
+// TemplateVar is one item of a templatefile() map.
+type TemplateVar struct {
+	Name      string
+	KeyRange  hcl.Range
+	Expr      hcl.Expression
+	ExprText  string // the value expression as written
+	ExprRange hcl.Range
+	Used      bool // the template references it
+}
+
+// BlockAddress is the absolute address of the block holding the rendering:
+// "module.discover_granules_workflow", "aws_sfn_state_machine.x".
+func (r *Rendering) BlockAddress() string {
+	local := r.Block.Type
+	if r.Block.Type == "resource" || r.Block.Type == "module" {
+		local = ""
+		if r.Block.Type == "module" {
+			local = "module."
+		}
+		for i, l := range r.Block.Labels {
+			if i > 0 {
+				local += "."
+			}
+			local += l
+		}
+	} else if r.Block.Type == "data" {
+		local = "data." + r.Block.Labels[0] + "." + r.Block.Labels[1]
+	}
+	return r.Module.label(local)
+}
+
+// Var returns the map item of that name, nil if the map has none.
+func (r *Rendering) Var(name string) *TemplateVar {
+	for _, v := range r.Vars {
+		if v.Name == name {
+			return v
+		}
+	}
+	return nil
+}
+
+// Filename is the workflow's file: the template, or the .tf holding the heredoc.
+func (r *Rendering) Filename() string {
+	if r.Kind == Heredoc {
+		return r.Body.Filename
+	}
+	return r.TemplatePath
+}
+
+func (d *Deployment) findRenderings() {
+	docs := map[string]*workflow.Document{}
+	for _, m := range d.Modules {
+		for _, path := range m.Files {
+			f := d.Files[path]
+			if f == nil {
+				continue
+			}
+			body, ok := f.Body.(*hclsyntax.Body)
+			if !ok {
+				continue
+			}
+			for _, b := range body.Blocks {
+				d.scanBlock(m, b, b, f.Bytes, docs)
+			}
+		}
+	}
+	for _, r := range d.Renderings {
+		d.resolveTasks(r)
+	}
+}
+
+func sortedAttributes(body *hclsyntax.Body) []*hclsyntax.Attribute {
+	attrs := make([]*hclsyntax.Attribute, 0, len(body.Attributes))
+	for _, a := range body.Attributes {
+		attrs = append(attrs, a)
+	}
+	sort.Slice(attrs, func(i, j int) bool { return attrs[i].SrcRange.Start.Byte < attrs[j].SrcRange.Start.Byte })
+	return attrs
+}
+
+func (d *Deployment) scanBlock(m *Module, top, b *hclsyntax.Block, src []byte, docs map[string]*workflow.Document) {
+	for _, a := range sortedAttributes(b.Body) {
+		if t, ok := a.Expr.(*hclsyntax.TemplateExpr); ok && isHeredoc(src, t) {
+			if r := d.heredocRendering(m, top, a, t, src); r != nil {
+				d.Renderings = append(d.Renderings, r)
+			}
+			continue
+		}
+		hclsyntax.VisitAll(a.Expr, func(n hclsyntax.Node) hcl.Diagnostics {
+			if c, ok := n.(*hclsyntax.FunctionCallExpr); ok && c.Name == "templatefile" {
+				if r := d.templatefileRendering(m, top, a, c, src, docs); r != nil {
+					d.Renderings = append(d.Renderings, r)
+				}
+			}
+			return nil
+		})
+	}
+	for _, nb := range b.Body.Blocks {
+		d.scanBlock(m, top, nb, src, docs)
+	}
+}
+
+func isHeredoc(src []byte, t *hclsyntax.TemplateExpr) bool {
+	s := t.SrcRange.Start.Byte
+	return s+2 <= len(src) && src[s] == '<' && src[s+1] == '<'
+}
+
+func isDefinitionAttr(name string) bool {
+	return name == "state_machine_definition" || name == "definition"
+}
+
+func (d *Deployment) templatefileRendering(m *Module, top *hclsyntax.Block, a *hclsyntax.Attribute, c *hclsyntax.FunctionCallExpr, src []byte, docs map[string]*workflow.Document) *Rendering {
+	if len(c.Args) != 2 {
+		d.errorf(c.Range(), "Invalid templatefile call", "templatefile() takes a path and a map of variables")
+		return nil
+	}
+	path := m.Eval(c.Args[0])
+	var pathStr string
+	if path.Known && path.Value.Type() == cty.String && !path.Value.IsNull() {
+		pathStr = filepath.FromSlash(path.Value.AsString())
+	}
+	// templatefile() renders other things too (user data, policies): only JSON
+	// templates and definition arguments are workflows.
+	if pathStr != "" && filepath.Ext(pathStr) != ".json" && !isDefinitionAttr(a.Name) {
+		return nil
+	}
+	if pathStr == "" && !isDefinitionAttr(a.Name) {
+		return nil
+	}
+	r := &Rendering{Kind: Templatefile, Module: m, Block: top, Attribute: a, Call: c, TemplatePath: pathStr}
+	if mp, ok := c.Args[1].(*hclsyntax.ObjectConsExpr); ok {
+		r.Map = mp
+		for i, it := range mp.Items {
+			name := hcl.ExprAsKeyword(it.KeyExpr)
+			if name == "" {
+				if kv, diags := it.KeyExpr.Value(nil); !diags.HasErrors() && kv.Type() == cty.String && kv.IsKnown() && !kv.IsNull() {
+					name = kv.AsString()
+				}
+			}
+			vr := it.ValueExpr.Range()
+			r.Vars = append(r.Vars, &TemplateVar{Name: name, KeyRange: it.KeyExpr.Range(), Expr: it.ValueExpr,
+				ExprText: string(vr.SliceBytes(src)), ExprRange: vr})
+			if i == 0 {
+				between := src[it.KeyExpr.Range().End.Byte:vr.Start.Byte]
+				if bytes.ContainsRune(between, ':') {
+					r.Separator = ":"
+				} else {
+					r.Separator = "="
+				}
+			}
+		}
+	}
+	if pathStr == "" {
+		d.errorf(c.Args[0].Range(), "Template path not known", "templatefile() path: %s", path.Why)
+		return r
+	}
+	doc, ok := docs[pathStr]
+	if !ok {
+		src, err := os.ReadFile(pathStr)
+		if err != nil {
+			rng := c.Args[0].Range()
+			d.Diagnostics = append(d.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Template file not found",
+				Detail: fmt.Sprintf("templatefile(): %s cannot be read: %v", pathStr, unwrapPathError(err)), Subject: &rng, Context: c.Range().Ptr()})
+			docs[pathStr] = nil
+			return r
+		}
+		doc = workflow.Load(src, workflow.Options{Filename: pathStr})
+		docs[pathStr] = doc
+	}
+	r.Document = doc
+	return r
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// heredocRendering treats a heredoc holding a state machine (it names
+// "StartAt" and "States") as a workflow whose positions are in the .tf file.
+func (d *Deployment) heredocRendering(m *Module, top *hclsyntax.Block, a *hclsyntax.Attribute, t *hclsyntax.TemplateExpr, src []byte) *Rendering {
+	start, end := t.SrcRange.Start.Byte, t.SrcRange.End.Byte
+	if end > len(src) {
+		return nil
+	}
+	nl := bytes.IndexByte(src[start:end], '\n')
+	if nl < 0 {
+		return nil
+	}
+	bodyStart := start + nl + 1
+	// The body ends where the closing marker's line begins.
+	bodyEnd := bodyStart
+	if i := bytes.LastIndexByte(src[bodyStart:end], '\n'); i >= 0 {
+		bodyEnd = bodyStart + i + 1
+	}
+	body := src[bodyStart:bodyEnd]
+	if !bytes.Contains(body, []byte(`"StartAt"`)) || !bytes.Contains(body, []byte(`"States"`)) {
+		return nil
+	}
+	startPos := hcl.Pos{Line: t.SrcRange.Start.Line + 1, Column: 1, Byte: bodyStart}
+	endPos := posAt(src, bodyEnd)
+	r := &Rendering{Kind: Heredoc, Module: m, Block: top, Attribute: a,
+		Body: hcl.Range{Filename: t.SrcRange.Filename, Start: startPos, End: endPos}}
+	r.Document = workflow.Load(body, workflow.Options{Filename: t.SrcRange.Filename,
+		Base: workflow.Pos{Line: startPos.Line, Column: startPos.Column, Byte: startPos.Byte}})
+	return r
+}
+
+// WorkflowRange converts an hcl range to the workflow package's range type,
+// which findings use.
+func WorkflowRange(r hcl.Range) workflow.Range {
+	return workflow.Range{Filename: r.Filename,
+		Start: workflow.Pos{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
+		End:   workflow.Pos{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte}}
+}
+
+// HCLRange converts a workflow range (e.g. an interpolation inside a heredoc) to an hcl range.
+func HCLRange(r workflow.Range) hcl.Range {
+	return hcl.Range{Filename: r.Filename,
+		Start: hcl.Pos{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
+		End:   hcl.Pos{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte}}
+}
+
+// Tasks returns every Task of every rendering, in rendering order.
+func (d *Deployment) Tasks() []*Task {
+	var out []*Task
+	for _, r := range d.Renderings {
+		out = append(out, r.Tasks...)
+	}
+	return out
+}
