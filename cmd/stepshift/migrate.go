@@ -1,0 +1,204 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/stepshift/stepshift/terraform"
+	"github.com/stepshift/stepshift/transpile"
+)
+
+// overLimitSelector is how `--over-limit` picks steps: every Task with an
+// error-level Lambda-limit or usage finding. The lint package provides it
+// (transpile must not import lint); until lint registers one, the flag
+// reports that it is unavailable.
+var overLimitSelector func(d *terraform.Deployment) ([]*terraform.Task, error)
+
+func init() {
+	commands = append(commands, &cli.Command{
+		Name:      "migrate",
+		Usage:     "move chosen Task states from Lambda to a Step Functions activity run on ECS, with the Terraform",
+		ArgsUsage: "[DEPLOYMENT_DIR]",
+		Description: "Prints a unified diff of every file it would change or create and a summary.\n" +
+			"--write applies all of it atomically, --check exits 1 when a migration is pending,\n" +
+			"--out DIR writes a migrated copy of the deployment. See docs/migrate.md.",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "step", Usage: "migrate the Task state `NAME` (File.asl.json:NAME when several workflows have one); repeatable"},
+			&cli.BoolFlag{Name: "all-lambda", Usage: "migrate every Lambda Task state"},
+			&cli.BoolFlag{Name: "over-limit", Usage: "migrate every Task with an error-level Lambda limit or usage finding"},
+			&cli.StringFlag{Name: "target", Value: transpile.TargetActivity, Usage: "activity or ecs-task-token"},
+			&cli.DurationFlag{Name: "timeout", Value: transpile.DefaultTimeoutSeconds * time.Second, Usage: "TimeoutSeconds to add where a step has none"},
+			&cli.DurationFlag{Name: "heartbeat", Value: transpile.DefaultHeartbeatSeconds * time.Second, Usage: "HeartbeatSeconds to add where a step has none"},
+			&cli.StringFlag{Name: "image", Usage: "worker image `REF`; default: a new variable stepshift_worker_image"},
+			&cli.IntFlag{Name: "desired-count", Value: 1, Usage: "workers per migrated step"},
+			&cli.StringFlag{Name: "cumulus-version", Usage: "Cumulus release for cumulus_ecs_service (default: the one the deployment pins)"},
+			&cli.StringFlag{Name: "autoscale", Usage: "scale workers on the activity backlog between `MIN:MAX`"},
+			&cli.BoolFlag{Name: "write", Usage: "apply the changes (atomically: all files or none)"},
+			&cli.BoolFlag{Name: "check", Usage: "exit 1 when a migration is pending, change nothing"},
+			&cli.StringFlag{Name: "out", Usage: "write a migrated copy of the deployment to `DIR`"},
+			&cli.StringSliceFlag{Name: "var-file", Usage: "Terraform variable file, as terraform -var-file"},
+			&cli.StringSliceFlag{Name: "var", Usage: "Terraform variable NAME=VALUE, as terraform -var"},
+		},
+		Action: migrateAction,
+	})
+}
+
+func migrateAction(c *cli.Context) error {
+	dir := "."
+	switch c.NArg() {
+	case 0:
+	case 1:
+		dir = c.Args().First()
+	default:
+		return usageErrorf("migrate takes at most one deployment folder, got %d arguments", c.NArg())
+	}
+	opts := transpile.Options{
+		Steps:            c.StringSlice("step"),
+		AllLambda:        c.Bool("all-lambda"),
+		Target:           c.String("target"),
+		TimeoutSeconds:   int(c.Duration("timeout") / time.Second),
+		HeartbeatSeconds: int(c.Duration("heartbeat") / time.Second),
+		Image:            c.String("image"),
+		DesiredCount:     c.Int("desired-count"),
+		CumulusVersion:   c.String("cumulus-version"),
+	}
+	if opts.TimeoutSeconds <= 0 || opts.HeartbeatSeconds <= 0 {
+		return usageErrorf("--timeout and --heartbeat must be at least 1s")
+	}
+	if a := c.String("autoscale"); a != "" {
+		as, err := transpile.ParseAutoscale(a)
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
+		opts.Autoscale = as
+	}
+	if len(opts.Steps) == 0 && !opts.AllLambda && !c.Bool("over-limit") {
+		return usageErrorf("choose steps with --step NAME, --all-lambda or --over-limit")
+	}
+	modes := 0
+	for _, f := range []string{"write", "check", "out"} {
+		if c.IsSet(f) {
+			modes++
+		}
+	}
+	if modes > 1 {
+		return usageErrorf("--write, --check and --out exclude each other")
+	}
+	d := terraform.Load(dir, terraform.Options{VarFiles: c.StringSlice("var-file"), Vars: c.StringSlice("var")})
+	if d.Diagnostics.HasErrors() {
+		for _, diag := range d.Diagnostics {
+			fmt.Fprintln(c.App.ErrWriter, diag.Error())
+		}
+		return usageErrorf("the deployment in %s does not load; fix the errors above first", dir)
+	}
+	if c.Bool("over-limit") {
+		if overLimitSelector == nil {
+			return usageErrorf("--over-limit needs the lint limit rules, which this build lacks; use --step or --all-lambda")
+		}
+		tasks, err := overLimitSelector(d)
+		if err != nil {
+			return internalErrorf("%v", err)
+		}
+		opts.Tasks = tasks
+	}
+	plan, err := transpile.Migrate(d, opts)
+	if err != nil {
+		var se *transpile.SelectionError
+		if errors.As(err, &se) {
+			return usageErrorf("%v", err)
+		}
+		return internalErrorf("%v", err)
+	}
+	out, errw := c.App.Writer, c.App.ErrWriter
+	switch {
+	case c.Bool("check"):
+		fmt.Fprint(out, plan.Summary())
+		if plan.Pending() {
+			return &exitError{code: exitFindings}
+		}
+		return nil
+	case c.Bool("write"):
+		if err := (transpile.FileSet{}).Commit("", plan.Changes); err != nil {
+			return internalErrorf("nothing was written: %v", err)
+		}
+		fmt.Fprint(out, plan.Summary())
+		if plan.Pending() {
+			fmt.Fprintf(out, "wrote %d file(s)\n", len(plan.Changes))
+		}
+	case c.IsSet("out"):
+		if err := writeCopy(dir, c.String("out"), plan); err != nil {
+			return internalErrorf("%v", err)
+		}
+		fmt.Fprint(out, plan.Summary())
+		fmt.Fprintf(out, "wrote a migrated copy to %s\n", c.String("out"))
+	default:
+		fmt.Fprint(out, plan.Diff())
+		fmt.Fprint(errw, plan.Summary())
+	}
+	if plan.Refused() {
+		return &exitError{code: exitFindings}
+	}
+	return nil
+}
+
+// writeCopy copies the deployment folder (without .terraform and dot
+// folders) to outDir with the plan's changes applied, through the same
+// all-or-nothing writer.
+func writeCopy(dir, outDir string, plan *transpile.Plan) error {
+	if _, err := os.Stat(outDir); err == nil {
+		entries, _ := os.ReadDir(outDir)
+		if len(entries) > 0 {
+			return fmt.Errorf("--out %s exists and is not empty", outDir)
+		}
+	}
+	changed := map[string]*transpile.FileChange{}
+	for _, ch := range plan.Changes {
+		rel, err := filepath.Rel(dir, ch.Path)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			return fmt.Errorf("%s is outside %s; --out copies only the deployment folder", ch.Path, dir)
+		}
+		changed[filepath.Clean(rel)] = ch
+	}
+	var files []*transpile.FileChange
+	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		if e.IsDir() {
+			if rel != "." && strings.HasPrefix(e.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !e.Type().IsRegular() {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		info, _ := e.Info()
+		fc := &transpile.FileChange{Path: rel, After: data, Mode: info.Mode().Perm()}
+		if ch := changed[rel]; ch != nil {
+			fc.After = ch.After
+			delete(changed, rel)
+		}
+		files = append(files, fc)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for rel, ch := range changed {
+		files = append(files, &transpile.FileChange{Path: rel, After: ch.After, Mode: 0o644})
+	}
+	return transpile.FileSet{}.Commit(outDir, files)
+}

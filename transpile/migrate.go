@@ -1,0 +1,623 @@
+package transpile
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/stepshift/stepshift/terraform"
+	"github.com/stepshift/stepshift/workflow"
+)
+
+// Targets of `migrate --target`.
+const (
+	TargetActivity     = "activity"       // the Cumulus recipe: an activity polled by a cumulus_ecs_service worker
+	TargetECSTaskToken = "ecs-task-token" // ecs:runTask.waitForTaskToken running a one-shot worker per task
+)
+
+// Options are the choices of `stepshift migrate`.
+type Options struct {
+	Steps     []string          // --step NAME or File.asl.json:NAME
+	AllLambda bool              // --all-lambda
+	Tasks     []*terraform.Task // chosen by the caller (--over-limit: the CLI asks lint)
+
+	Target           string // TargetActivity (default) or TargetECSTaskToken
+	TimeoutSeconds   int    // --timeout, default DefaultTimeoutSeconds
+	HeartbeatSeconds int    // --heartbeat, default DefaultHeartbeatSeconds
+	Image            string // --image; "" declares var.stepshift_worker_image
+	DesiredCount     int    // --desired-count, default 1
+	CumulusVersion   string // --cumulus-version overrides the release found in module sources
+	Autoscale        *Autoscale
+	// MaxMemoryUsedMB gives the peak memory a Lambda was seen using (from
+	// logs), so the worker gets room: memory_reservation >= 1.25x of it.
+	MaxMemoryUsedMB func(*terraform.Task) (int, bool)
+}
+
+// StepStatus is what happened to one selected step.
+type StepStatus int
+
+// Step outcomes, in the order the summary lists them.
+const (
+	StepMigrated StepStatus = iota
+	StepAlreadyActivity
+	StepRefused
+)
+
+// StepOutcome is one selected step in the plan's summary.
+type StepOutcome struct {
+	Workflow string // the workflow file (the .tf holding a heredoc)
+	State    string
+	Pointer  string
+	Range    workflow.Range
+	Status   StepStatus
+	Activity string   // the activity's resource name when migrated
+	Reason   string   // why refused
+	Notes    []string // what changed besides the Resource
+}
+
+// Plan is the whole migration: the file changes and what happened to each
+// selected step. Nothing is written until the caller commits it.
+type Plan struct {
+	Dir     string // the deployment folder
+	Changes []*FileChange
+	Steps   []StepOutcome
+	Notes   []string // deployment-wide notes (new variables, IAM)
+}
+
+// Pending reports whether the plan changes any file.
+func (p *Plan) Pending() bool { return len(p.Changes) > 0 }
+
+// Diff renders every change as a unified diff, paths relative to the
+// deployment folder.
+func (p *Plan) Diff() string {
+	var b strings.Builder
+	for _, c := range p.Changes {
+		b.WriteString(UnifiedDiff(p.rel(c.Path), c.Before, c.After))
+	}
+	return b.String()
+}
+
+func (p *Plan) rel(path string) string {
+	if r, err := filepath.Rel(p.Dir, path); err == nil && !strings.HasPrefix(r, "..") {
+		return filepath.ToSlash(r)
+	}
+	return filepath.ToSlash(path)
+}
+
+// Summary is the human account of the plan.
+func (p *Plan) Summary() string {
+	var b strings.Builder
+	for _, s := range p.Steps {
+		loc := fmt.Sprintf("%s:%d:%d", p.rel(s.Range.Filename), s.Range.Start.Line, s.Range.Start.Column)
+		switch s.Status {
+		case StepMigrated:
+			fmt.Fprintf(&b, "%s: %s: migrated to activity aws_sfn_activity.%s\n", loc, s.State, s.Activity)
+			for _, n := range s.Notes {
+				fmt.Fprintf(&b, "    %s\n", n)
+			}
+		case StepAlreadyActivity:
+			fmt.Fprintf(&b, "%s: %s: already an activity\n", loc, s.State)
+		case StepRefused:
+			fmt.Fprintf(&b, "%s: %s: not migrated: %s\n", loc, s.State, s.Reason)
+		}
+	}
+	for _, n := range p.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
+	if len(p.Steps) == 0 {
+		b.WriteString("no step selected\n")
+	}
+	fmt.Fprintf(&b, "%d file(s) to change\n", len(p.Changes))
+	return b.String()
+}
+
+// Refused reports whether any selected step was refused.
+func (p *Plan) Refused() bool {
+	for _, s := range p.Steps {
+		if s.Status == StepRefused {
+			return true
+		}
+	}
+	return false
+}
+
+// SelectionError is a --step that names nothing or more than one workflow's step.
+type SelectionError struct{ Message string }
+
+func (e *SelectionError) Error() string { return e.Message }
+
+// step is one selected (workflow file, state) with every rendering of it.
+type step struct {
+	file     string
+	pointer  string
+	name     string
+	tasks    []*terraform.Task // one per rendering
+	workflow string            // identifier part for names: "queue_granules_workflow"
+}
+
+// Select resolves the options' selection to the steps of d, in document order.
+func Select(d *terraform.Deployment, opts Options) ([]*terraform.Task, error) {
+	var chosen []*terraform.Task
+	seen := map[*terraform.Task]bool{}
+	add := func(t *terraform.Task) {
+		if !seen[t] {
+			seen[t] = true
+			chosen = append(chosen, t)
+		}
+	}
+	for _, t := range opts.Tasks {
+		add(t)
+	}
+	for _, spec := range opts.Steps {
+		file, name := "", spec
+		if i := strings.LastIndex(spec, ":"); i >= 0 {
+			file, name = spec[:i], spec[i+1:]
+		}
+		var matches []*terraform.Task
+		files := map[string]bool{}
+		for _, r := range d.Renderings {
+			for _, t := range r.Tasks {
+				if t.State.Name != name {
+					continue
+				}
+				if file != "" && filepath.Base(r.Filename()) != filepath.Base(file) && r.Filename() != file {
+					continue
+				}
+				matches = append(matches, t)
+				files[r.Filename()+"#"+t.State.Pointer()] = true
+			}
+		}
+		switch {
+		case len(matches) == 0:
+			return nil, &SelectionError{fmt.Sprintf("--step %s: no Task state of that name in the deployment's workflows", spec)}
+		case len(files) > 1:
+			var names []string
+			for f := range files {
+				names = append(names, filepath.Base(strings.SplitN(f, "#", 2)[0])+":"+name)
+			}
+			sort.Strings(names)
+			return nil, &SelectionError{fmt.Sprintf("--step %s is ambiguous; say which: %s", spec, strings.Join(names, ", "))}
+		}
+		for _, t := range matches {
+			add(t)
+		}
+	}
+	if opts.AllLambda {
+		for _, r := range d.Renderings {
+			for _, t := range r.Tasks {
+				if t.Target.Kind == terraform.TargetLambda || t.Target.Kind == terraform.TargetActivity {
+					add(t)
+				}
+			}
+		}
+	}
+	return chosen, nil
+}
+
+// Migrate plans the migration of the selected steps of deployment d.
+func Migrate(d *terraform.Deployment, opts Options) (*Plan, error) {
+	if opts.Target == "" {
+		opts.Target = TargetActivity
+	}
+	if opts.Target != TargetActivity && opts.Target != TargetECSTaskToken {
+		return nil, &SelectionError{fmt.Sprintf("--target %q: want %s or %s", opts.Target, TargetActivity, TargetECSTaskToken)}
+	}
+	if opts.DesiredCount < 0 {
+		return nil, &SelectionError{"--desired-count must not be negative"}
+	}
+	if opts.TimeoutSeconds == 0 {
+		opts.TimeoutSeconds = DefaultTimeoutSeconds
+	}
+	if opts.HeartbeatSeconds == 0 {
+		opts.HeartbeatSeconds = DefaultHeartbeatSeconds
+	}
+	if opts.HeartbeatSeconds >= opts.TimeoutSeconds {
+		return nil, &SelectionError{fmt.Sprintf("--heartbeat %ds must be shorter than --timeout %ds", opts.HeartbeatSeconds, opts.TimeoutSeconds)}
+	}
+	tasks, err := Select(d, opts)
+	if err != nil {
+		return nil, err
+	}
+	m := &migration{d: d, opts: opts, plan: &Plan{Dir: d.Dir}, files: map[string]*pendingFile{}, declared: map[string]bool{}}
+	for _, st := range m.group(tasks) {
+		m.migrate(st)
+	}
+	if err := m.finish(); err != nil {
+		return nil, err
+	}
+	return m.plan, nil
+}
+
+// pendingFile accumulates the changes to one file: whole-content rewrites
+// for workflow JSON, edits in original offsets for .tf files.
+type pendingFile struct {
+	path    string
+	before  []byte
+	current []byte            // JSON files: the content so far
+	bodies  map[[2]int][]byte // .tf files: heredoc body [start,end) → new body
+	edits   []Edit            // .tf files: map edits
+	isNew   bool
+}
+
+type migration struct {
+	d        *terraform.Deployment
+	opts     Options
+	plan     *Plan
+	files    map[string]*pendingFile
+	order    []string
+	declared map[string]bool // variables and data sources this run declares
+	names    map[string]string
+}
+
+func (m *migration) file(path string) (*pendingFile, error) {
+	if f, ok := m.files[path]; ok {
+		return f, nil
+	}
+	var src []byte
+	if hf := m.d.Files[path]; hf != nil {
+		src = hf.Bytes
+	} else {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		src = b
+	}
+	f := &pendingFile{path: path, before: src, current: src, bodies: map[[2]int][]byte{}}
+	m.files[path] = f
+	m.order = append(m.order, path)
+	return f, nil
+}
+
+// group joins the renderings of one workflow file: its JSON is edited once.
+func (m *migration) group(tasks []*terraform.Task) []*step {
+	var steps []*step
+	by := map[string]*step{}
+	for _, t := range tasks {
+		r := t.Rendering
+		key := r.Filename() + "#" + t.State.Pointer()
+		if r.Kind == terraform.Heredoc {
+			key += fmt.Sprintf("@%d", r.Body.Start.Byte)
+		}
+		s := by[key]
+		if s == nil {
+			s = &step{file: r.Filename(), pointer: t.State.Pointer(), name: t.State.Name, workflow: workflowIdent(r)}
+			by[key] = s
+			steps = append(steps, s)
+		}
+		s.tasks = append(s.tasks, t)
+	}
+	// Names: the step's snake case, qualified by its workflow when two
+	// selected steps or an existing resource would collide.
+	count := map[string]int{}
+	for _, s := range steps {
+		count[SnakeCase(s.name)]++
+	}
+	m.names = map[string]string{}
+	for _, s := range steps {
+		n := SnakeCase(s.name)
+		if count[n] > 1 || m.d.Root.Resource("aws_sfn_activity."+n) != nil || m.d.Root.ModuleCall(n+"_service") != nil {
+			n = s.workflow + "_" + n
+		}
+		m.names[s.file+"#"+s.pointer] = n
+	}
+	return steps
+}
+
+// workflowIdent names a rendering's workflow for file and resource names:
+// the template's base name, or the block holding a heredoc.
+func workflowIdent(r *terraform.Rendering) string {
+	if r.Kind == terraform.Templatefile {
+		base := filepath.Base(r.TemplatePath)
+		base = strings.TrimSuffix(strings.TrimSuffix(base, ".json"), ".asl")
+		return SnakeCase(base)
+	}
+	if len(r.Block.Labels) > 0 {
+		return SnakeCase(r.Block.Labels[len(r.Block.Labels)-1])
+	}
+	return "workflow"
+}
+
+func (m *migration) outcome(s *step, t *terraform.Task) StepOutcome {
+	return StepOutcome{Workflow: s.file, State: s.name, Pointer: s.pointer, Range: t.State.NameRange}
+}
+
+func (m *migration) refuse(s *step, format string, args ...any) {
+	o := m.outcome(s, s.tasks[0])
+	o.Status, o.Reason = StepRefused, fmt.Sprintf(format, args...)
+	m.plan.Steps = append(m.plan.Steps, o)
+}
+
+func (m *migration) migrate(s *step) {
+	first := s.tasks[0]
+	r := first.Rendering
+	if first.Target.Kind == terraform.TargetActivity || (first.State.Resource != nil && first.State.Resource.Kind == workflow.Activity) {
+		o := m.outcome(s, first)
+		o.Status = StepAlreadyActivity
+		m.plan.Steps = append(m.plan.Steps, o)
+		return
+	}
+	if first.State.Type != "Task" {
+		m.refuse(s, "it is not a Task state")
+		return
+	}
+	if first.Target.Kind != terraform.TargetLambda {
+		why := first.Target.Why
+		if why == "" {
+			why = "it resolves to a " + first.Target.Kind.String()
+		}
+		m.refuse(s, "its Resource is not a Lambda migrate can identify (%s)", why)
+		return
+	}
+	for _, t := range s.tasks[1:] {
+		if t.Target.LambdaRef != first.Target.LambdaRef {
+			m.refuse(s, "its renderings reach different Lambdas (%s, %s); migrate them one at a time by hand", first.Target.LambdaRef, t.Target.LambdaRef)
+			return
+		}
+	}
+	for _, t := range s.tasks {
+		if t.Rendering.Module != m.d.Root {
+			m.refuse(s, "the workflow is rendered inside %s; migrate writes Terraform in the root module only", t.Rendering.Module.Address())
+			return
+		}
+	}
+	if first.Target.LambdaRef == "" {
+		m.refuse(s, "the Lambda behind %s is not a resource or Cumulus task output migrate can reference in Terraform", first.Target.Expr)
+		return
+	}
+	if m.opts.Target == TargetECSTaskToken {
+		if reason := taskTokenRefusal(first.State); reason != "" {
+			m.refuse(s, "%s", reason)
+			return
+		}
+		m.refuse(s, "--target %s: the one-shot worker's task definition is not written yet; use the activity target", TargetECSTaskToken)
+		return
+	}
+
+	name := m.names[s.file+"#"+s.pointer]
+	resource := "${aws_sfn_activity." + name + ".id}"
+	if r.Kind == terraform.Templatefile {
+		resource = "${" + name + "_activity_arn}"
+		for _, t := range s.tasks {
+			if t.Rendering.Map == nil {
+				m.refuse(s, "the templatefile() vars of %s are not a literal map migrate can add to", t.Rendering.BlockAddress())
+				return
+			}
+		}
+	}
+	spec := TaskRewrite{Resource: resource, TimeoutSeconds: m.opts.TimeoutSeconds, HeartbeatSeconds: m.opts.HeartbeatSeconds}
+	f, err := m.file(s.file)
+	if err != nil {
+		m.refuse(s, "cannot read %s: %v", s.file, err)
+		return
+	}
+	var res *TaskResult
+	var refusal *Refusal
+	if r.Kind == terraform.Templatefile {
+		res, refusal, err = RewriteTask(f.current, workflow.Options{Filename: s.file}, s.pointer, spec)
+	} else {
+		key := [2]int{r.Body.Start.Byte, r.Body.End.Byte}
+		body, ok := f.bodies[key]
+		if !ok {
+			body = f.before[key[0]:key[1]]
+		}
+		res, refusal, err = RewriteTask(body, workflow.Options{Filename: s.file, Base: workflow.Pos{Line: r.Body.Start.Line, Column: r.Body.Start.Column, Byte: r.Body.Start.Byte}}, s.pointer, spec)
+		if err == nil && refusal == nil {
+			f.bodies[key] = res.Source
+		}
+	}
+	switch {
+	case err != nil:
+		m.refuse(s, "%v", err)
+		return
+	case refusal != nil:
+		m.refuse(s, "%s", refusal.Reason)
+		return
+	case res.AlreadyActivity:
+		o := m.outcome(s, first)
+		o.Status = StepAlreadyActivity
+		m.plan.Steps = append(m.plan.Steps, o)
+		return
+	}
+	if r.Kind == terraform.Templatefile {
+		f.current = res.Source
+		for _, t := range s.tasks {
+			mapFile, err := m.file(t.Rendering.Map.SrcRange.Filename)
+			if err != nil {
+				m.refuse(s, "%v", err)
+				return
+			}
+			edits, err := mapEntryEdits(mapFile.before, t.Rendering.Map, name+"_activity_arn", "aws_sfn_activity."+name+".id")
+			if err != nil {
+				m.refuse(s, "%v", err)
+				return
+			}
+			mapFile.edits = append(mapFile.edits, edits...)
+		}
+	}
+	tf, notes, err := m.service(s, name, first)
+	if err != nil {
+		m.refuse(s, "%v", err)
+		return
+	}
+	path := filepath.Join(m.d.Root.Dir, s.workflow+"_"+SnakeCase(s.name)+"_ecs.tf")
+	if _, err := os.Stat(path); err == nil {
+		m.refuse(s, "%s already exists", path)
+		return
+	}
+	nf := &pendingFile{path: path, current: tf, isNew: true}
+	m.files[path] = nf
+	m.order = append(m.order, path)
+	o := m.outcome(s, first)
+	o.Status, o.Activity, o.Notes = StepMigrated, name, append(res.Notes, notes...)
+	m.plan.Steps = append(m.plan.Steps, o)
+}
+
+// service fills and renders the ECS Terraform of a migrated step.
+func (m *migration) service(s *step, name string, t *terraform.Task) ([]byte, []string, error) {
+	var notes []string
+	spec := &ServiceSpec{
+		Name: name, StepName: s.name, Workflow: filepath.Base(s.file),
+		Image: m.opts.Image, DesiredCount: m.opts.DesiredCount, Autoscale: m.opts.Autoscale,
+		HeartbeatMillis:  m.opts.HeartbeatSeconds * 1000 / 4,
+		LastModifiedExpr: t.Target.LastModifiedExpr,
+	}
+	if strings.HasPrefix(t.Target.LambdaRef, "module.") {
+		spec.LambdaARNExpr = t.Target.LambdaRef + ".task_arn"
+	} else {
+		spec.LambdaARNExpr = t.Target.LambdaRef + ".arn"
+	}
+	src, err := m.moduleSource()
+	if err != nil {
+		return nil, nil, err
+	}
+	spec.ModuleSource = src
+	spec.ClusterARNExpr = m.clusterARN()
+	if spec.ClusterARNExpr == "var."+ClusterVariable && !m.declared[ClusterVariable] {
+		notes = append(notes, "no module.cumulus with an ecs_cluster_arn output: declared variable "+ClusterVariable)
+	}
+	if m.d.Root.Variables["tags"] != nil {
+		spec.TagsExpr = "var.tags"
+	}
+	if _, ok := m.d.Root.Locals["tags"]; ok {
+		spec.TagsExpr = "local.tags"
+	}
+	mem := 1024
+	if t.Lambda != nil && t.Lambda.MemoryMB.Known {
+		mem = t.Lambda.MemoryMB.Value
+	} else {
+		why := "no Lambda facts"
+		if t.Lambda != nil {
+			why = t.Lambda.MemoryMB.Why
+		}
+		notes = append(notes, fmt.Sprintf("the Lambda's memory is unknown (%s): memory_reservation set to %d MB, review it", why, mem))
+	}
+	reservation := mem
+	if m.opts.MaxMemoryUsedMB != nil {
+		if used, ok := m.opts.MaxMemoryUsedMB(t); ok {
+			if need := int(math.Ceil(float64(used) * 1.25)); need > reservation {
+				reservation = need
+				notes = append(notes, fmt.Sprintf("memory_reservation %d MB: 1.25x the %d MB the Lambda was seen using", need, used))
+			}
+		}
+	}
+	spec.MemoryReservation = reservation
+	// Lambda gives a function one vCPU at 1,769 MB; ECS counts 1,024 units per vCPU.
+	spec.CPU = max(128, int(math.Round(float64(mem)*1024/1769)))
+
+	if spec.Image == "" && m.d.Root.Variables[WorkerImageVariable] == nil && !m.declared[WorkerImageVariable] {
+		spec.DeclareImageVariable = true
+		m.declared[WorkerImageVariable] = true
+		m.plan.Notes = append(m.plan.Notes, "declared variable "+WorkerImageVariable+" (no default): terraform plan asks for the worker image built from Dockerfile.worker; --image cumuluss/cumulus-ecs-task:2.1.0 keeps Cumulus's Node.js-only worker")
+	}
+	if m.d.Root.Variables[InstanceRoleVariable] == nil && !m.declared[InstanceRoleVariable] {
+		spec.DeclareRoleVariable = true
+		m.declared[InstanceRoleVariable] = true
+		m.plan.Notes = append(m.plan.Notes, "the Cumulus ECS instance role lacks states:SendTaskHeartbeat: an aws_iam_role_policy grants it on var."+InstanceRoleVariable+" (declared, no default)")
+	}
+	if spec.ClusterARNExpr == "var."+ClusterVariable && m.d.Root.Variables[ClusterVariable] == nil && !m.declared[ClusterVariable] {
+		m.declared[ClusterVariable] = true
+		spec.DeclareClusterVariable = true
+	}
+	if m.d.Root.Resource("data.aws_region.current") == nil && !m.declared["data.aws_region.current"] {
+		spec.DeclareRegion = true
+		m.declared["data.aws_region.current"] = true
+	}
+	out, err := EmitService(spec)
+	return out, notes, err
+}
+
+// moduleSource pins cumulus_ecs_service to the release the deployment
+// already uses, so the worker module and the rest of Cumulus agree.
+func (m *migration) moduleSource() (string, error) {
+	if v := m.opts.CumulusVersion; v != "" {
+		if !strings.HasPrefix(v, "v") {
+			v = "v" + v
+		}
+		return "https://github.com/nasa/cumulus/releases/download/" + v + "/terraform-aws-cumulus-ecs-service.zip", nil
+	}
+	if v, _, ok := m.d.CumulusRelease(); ok {
+		return "https://github.com/nasa/cumulus/releases/download/" + v + "/terraform-aws-cumulus-ecs-service.zip", nil
+	}
+	// A deployment built from a Cumulus checkout uses tf-modules/cumulus; its sibling is the service module.
+	for _, c := range m.d.Root.Calls {
+		if c.IsLocal() && filepath.Base(c.Source) == "cumulus" {
+			sib := filepath.ToSlash(filepath.Join(filepath.Dir(c.Source), "cumulus_ecs_service"))
+			if !strings.HasPrefix(sib, ".") {
+				sib = "./" + sib
+			}
+			if st, err := os.Stat(filepath.Join(m.d.Root.Dir, sib)); err == nil && st.IsDir() {
+				return sib, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("cannot tell which Cumulus release the deployment uses (no module source pins one): pass --cumulus-version")
+}
+
+// clusterARN names the Cumulus ECS cluster: module.<cumulus>.ecs_cluster_arn
+// when that output exists (or the module is remote and not initialised, as
+// the real Cumulus module has it), else a variable.
+func (m *migration) clusterARN() string {
+	for _, c := range m.d.Root.Calls {
+		if c.Module != nil && c.Module.Outputs["ecs_cluster_arn"] != nil {
+			return "module." + c.Name + ".ecs_cluster_arn"
+		}
+	}
+	for _, c := range m.d.Root.Calls {
+		if c.Module == nil && c.Release != "" && strings.HasSuffix(c.Source, "//tf-modules/cumulus") {
+			return "module." + c.Name + ".ecs_cluster_arn"
+		}
+	}
+	return "var." + ClusterVariable
+}
+
+// taskTokenRefusal is why a step cannot run as ecs:runTask.waitForTaskToken:
+// ECS container overrides hold at most 8 KiB, so the state's input must be
+// small by construction, which for Cumulus means a CMA ReplaceConfig.
+func taskTokenRefusal(st *workflow.State) string {
+	params := st.Node.Get("Parameters")
+	if params != nil {
+		if cma := params.Get("cma"); cma != nil && cma.Get("ReplaceConfig") != nil {
+			return ""
+		}
+	}
+	return "its input may exceed the 8 KiB ECS container-override limit and no CMA ReplaceConfig offloads it; use the activity target"
+}
+
+// finish turns the pending files into the plan's changes.
+func (m *migration) finish() error {
+	for _, path := range m.order {
+		f := m.files[path]
+		c := &FileChange{Path: path, Before: f.before, Mode: 0o644}
+		if f.isNew {
+			c.Before = nil
+			c.After = f.current
+		} else {
+			after := f.current
+			if len(f.bodies) > 0 || len(f.edits) > 0 {
+				edits := append([]Edit(nil), f.edits...)
+				for k, body := range f.bodies {
+					edits = append(edits, Edit{Start: k[0], End: k[1], Text: string(body)})
+				}
+				out, err := applyEdits(f.before, edits)
+				if err != nil {
+					return err
+				}
+				after = out
+			}
+			if string(after) == string(f.before) {
+				continue
+			}
+			c.After = after
+			if st, err := os.Stat(path); err == nil {
+				c.Mode = st.Mode().Perm()
+			}
+		}
+		m.plan.Changes = append(m.plan.Changes, c)
+	}
+	sort.SliceStable(m.plan.Changes, func(i, j int) bool { return m.plan.Changes[i].Path < m.plan.Changes[j].Path })
+	return nil
+}

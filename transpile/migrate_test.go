@@ -1,0 +1,146 @@
+package transpile
+
+import (
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stepshift/stepshift/internal/standin"
+	"github.com/stepshift/stepshift/terraform"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden diffs in fixtures/migrate")
+
+// copyDeployment copies a fixture deployment to a temp folder, so tests can
+// write the migration and load the result.
+func copyDeployment(t testing.TB, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		if e.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+type goldenCase struct {
+	name, dir string
+	opts      Options
+}
+
+func goldenCases(t testing.TB) []goldenCase {
+	root := standin.ModuleRoot()
+	return []goldenCase{
+		{"queue_granules", filepath.Join(root, "fixtures", "deployments", "cumulus-tf"),
+			Options{Steps: []string{"queue_granules_workflow.asl.json:QueueGranules"}, DesiredCount: 1}},
+		{"heredoc", filepath.Join(root, "fixtures", "migrate", "heredoc"), Options{Steps: []string{"SyncGranule"}, DesiredCount: 1}},
+		{"lambda_invoke", filepath.Join(root, "fixtures", "migrate", "invoke"),
+			Options{Steps: []string{"Resize"}, DesiredCount: 1, CumulusVersion: "v21.3.3", Image: "cumuluss/cumulus-ecs-task:2.1.0", Autoscale: &Autoscale{Min: 0, Max: 4}}},
+	}
+}
+
+// TestMigrateGolden migrates each fixture deployment, compares the diff
+// with the golden file, writes it, loads the result with the terraform
+// package (no errors, the step now resolves to an activity), and migrates
+// again to check nothing is left to do.
+func TestMigrateGolden(t *testing.T) {
+	for _, gc := range goldenCases(t) {
+		t.Run(gc.name, func(t *testing.T) {
+			if _, err := os.Stat(gc.dir); err != nil {
+				t.Skipf("fixture %s missing: %v", gc.dir, err)
+			}
+			dir := copyDeployment(t, gc.dir)
+			d := terraform.Load(dir, terraform.Options{})
+			if d.Diagnostics.HasErrors() {
+				t.Fatalf("fixture does not load: %s", d.Diagnostics.Error())
+			}
+			plan, err := Migrate(d, gc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plan.Refused() || !plan.Pending() {
+				t.Fatalf("nothing migrated:\n%s", plan.Summary())
+			}
+			got := plan.Diff()
+			golden := filepath.Join(standin.ModuleRoot(), "fixtures", "migrate", gc.name+".diff")
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -run TestMigrateGolden -update)", err)
+			}
+			if got != string(want) {
+				t.Errorf("diff differs from %s:\n%s", golden, got)
+			}
+			for _, c := range plan.Changes {
+				if c.IsNew() && strings.HasSuffix(c.Path, ".tf") {
+					if _, err := EmitFormatCheck(c.After); err != nil {
+						t.Errorf("%s: %v", c.Path, err)
+					}
+				}
+			}
+			if err := (FileSet{}).Commit("", plan.Changes); err != nil {
+				t.Fatal(err)
+			}
+			migrated := terraform.Load(dir, terraform.Options{})
+			if migrated.Diagnostics.HasErrors() {
+				t.Fatalf("migrated deployment does not load: %s", migrated.Diagnostics.Error())
+			}
+			plan2, err := Migrate(migrated, gc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plan2.Pending() {
+				t.Errorf("second run is not a no-op:\n%s", plan2.Diff())
+			}
+			if !strings.Contains(plan2.Summary(), "already an activity") {
+				t.Errorf("second run does not say already an activity:\n%s", plan2.Summary())
+			}
+		})
+	}
+}
+
+func TestSelectAmbiguousStep(t *testing.T) {
+	dir := filepath.Join(standin.ModuleRoot(), "fixtures", "deployments", "cumulus-tf")
+	d := terraform.Load(dir, terraform.Options{})
+	_, err := Select(d, Options{Steps: []string{"QueueGranules"}})
+	if err == nil || !strings.Contains(err.Error(), "ambiguous") {
+		t.Fatalf("QueueGranules in two workflows: err = %v, want ambiguous", err)
+	}
+	if _, err := Select(d, Options{Steps: []string{"NoSuchStep"}}); err == nil {
+		t.Fatal("an unknown step was accepted")
+	}
+}
+
+// BenchmarkMigrateOverLimit is the in-process part of the 150 ms budget of
+// `migrate --over-limit` on the bundled example: load the deployment and
+// plan every Lambda step (a superset of the over-limit ones).
+func BenchmarkMigrateOverLimit(b *testing.B) {
+	dir := filepath.Join(standin.ModuleRoot(), "fixtures", "deployments", "cumulus-tf")
+	for b.Loop() {
+		d := terraform.Load(dir, terraform.Options{})
+		if _, err := Migrate(d, Options{AllLambda: true, DesiredCount: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
