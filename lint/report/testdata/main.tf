@@ -1,0 +1,3 @@
+resource "aws_lambda_function" "x" {
+  memory_size = 12000
+}
