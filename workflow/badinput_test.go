@@ -16,17 +16,19 @@ func TestBadInputsGiveOneDiagnostic(t *testing.T) {
 		line int
 		col  int
 	}{
-		"empty":          {"", "empty-file", 1, 1},
-		"whitespace":     {"  \n\t\n", "empty-file", 1, 1},
-		"binary":         {"{\"a\":\x00}", "not-text", 1, 6},
-		"invalid utf-8":  {"{\n \"a\": \"\xc3\x28\"}", "invalid-utf8", 2, 8},
-		"deep arrays":    {deep, "too-deep", 1, maxDepth + 2},
-		"deep objects":   {strings.Repeat(`{"a":`, 5000), "too-deep", 1, 5*(maxDepth+1) + 1},
-		"bare word":      {`{"StartAt": tru}`, "json-syntax", 1, 13},
-		"leading zero":   {`{"TimeoutSeconds": 012}`, "json-syntax", 1, 20},
-		"newline in str": {"{\"a\": \"x\ny\"}", "json-syntax", 1, 7},
-		"two documents":  {`{} {}`, "json-syntax", 1, 4},
-		"bad \\u":        {`{"a": "\u12"}`, "json-syntax", 1, 8},
+		"empty":           {"", "empty-file", 1, 1},
+		"whitespace":      {"  \n\t\n", "empty-file", 1, 1},
+		"binary":          {"{\"a\":\x00}", "not-text", 1, 6},
+		"invalid utf-8":   {"{\n \"a\": \"\xc3\x28\"}", "invalid-utf8", 2, 8},
+		"deep arrays":     {deep, "too-deep", 1, maxDepth + 2},
+		"deep objects":    {strings.Repeat(`{"a":`, 5000), "too-deep", 1, 5*(maxDepth+1) + 1},
+		"bare word":       {`{"StartAt": tru}`, "json-syntax", 1, 13},
+		"leading zero":    {`{"TimeoutSeconds": 012}`, "json-syntax", 1, 20},
+		"newline in str":  {"{\"a\": \"x\ny\"}", "json-syntax", 1, 7},
+		"two documents":   {`{} {}`, "json-syntax", 1, 4},
+		"bad \\u":         {`{"a": "\u12"}`, "json-syntax", 1, 8},
+		"byte order mark": {"\xef\xbb\xbf{}", "json-syntax", 1, 1},
+		"bare key":        {`{${k} 1}`, "json-syntax", 1, 7},
 	}
 	for name, c := range cases {
 		d := Load([]byte(c.src), Options{Filename: "bad.json"})

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -165,9 +164,13 @@ func TestPointerRangesMatchGJSON(t *testing.T) {
 					t.Errorf("%s: Lookup(%q) does not return the node", f, n.Pointer)
 				}
 			}
-			if n.Parent != nil && n.Parent.Kind == Object {
-				key := string(d.Source[n.KeyRange.Start.Byte:n.KeyRange.End.Byte])
-				if uq, err := strconv.Unquote(key); err != nil || uq != n.Key && !strings.Contains(key, `\`) {
+			if n.Kind == String && !n.IsTemplated() && alone != n.Str {
+				t.Errorf("%s %s: decoded %q, the text parses to %q", f, n.Pointer, n.Str, alone)
+			}
+			if n.Parent != nil && n.Parent.Kind == Object && !strings.Contains(n.Key, "${") {
+				key := d.Source[n.KeyRange.Start.Byte:n.KeyRange.End.Byte]
+				var decoded string
+				if key[0] != '"' || json.Unmarshal(key, &decoded) != nil || decoded != n.Key {
 					t.Errorf("%s %s: key range holds %s, key is %q", f, n.Pointer, key, n.Key)
 				}
 			}
@@ -186,42 +189,69 @@ func TestPointerRangesMatchGJSON(t *testing.T) {
 	}
 }
 
-// TestInterpolationsMatchHCLTemplateParser checks the scanner against the
-// grammar templatefile() uses: hclsyntax.ParseTemplate must find the same
-// interpolations at the same offsets in every corpus file.
+// hclInterpolations returns the byte range of the expression inside every
+// interpolation hclsyntax.ParseTemplate (the grammar templatefile() uses)
+// finds in src.
+func hclInterpolations(t *testing.T, name string, src []byte) [][2]int {
+	t.Helper()
+	expr, diags := hclsyntax.ParseTemplate(src, name, hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatalf("%s: hcl: %s", name, diags)
+	}
+	var parts []hclsyntax.Expression
+	switch e := expr.(type) {
+	case *hclsyntax.TemplateExpr:
+		parts = e.Parts
+	case *hclsyntax.TemplateWrapExpr:
+		parts = []hclsyntax.Expression{e.Wrapped}
+	}
+	var out [][2]int
+	for _, part := range parts {
+		if _, lit := part.(*hclsyntax.LiteralValueExpr); lit {
+			continue
+		}
+		r := part.Range()
+		out = append(out, [2]int{r.Start.Byte, r.End.Byte})
+	}
+	return out
+}
+
+// TestInterpolationsMatchHCLTemplateParser checks the scanner against
+// hclsyntax.ParseTemplate (which Load does not call: it takes about 900 ms on
+// the 1 MB synthetic definition): both must find the same interpolations, and
+// each expression hcl finds must lie inside the matching "${...}" range.
 func TestInterpolationsMatchHCLTemplateParser(t *testing.T) {
-	files := append(cumulusFiles(t), "../fixtures/loader/interpolations.asl.json")
-	for _, f := range files {
+	type input struct {
+		name string
+		src  []byte
+	}
+	var inputs []input
+	for _, f := range append(cumulusFiles(t), "../fixtures/loader/interpolations.asl.json") {
 		src, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		expr, diags := hclsyntax.ParseTemplate(src, f, hcl.InitialPos)
-		if diags.HasErrors() {
-			t.Fatalf("%s: hcl: %s", f, diags)
+		inputs = append(inputs, input{f, src})
+	}
+	for i, s := range []string{
+		`{"a": "x\\${y}"}`, `{"a": "$$${x}"}`, `{"a": "$$$${x}"}`, `{"a": "%%%{x}"}`,
+		`{"a": "${"}"}"}`, `{"a": "${ x }", "b": "${x~}"}`, `{"a": "$", "b": "a$"}`,
+		`{"a": "${"${y}"}"}`, `{"a": "${a.b[0].c}${a["k"]}"}`, `{"a": "\"${y}\""}`,
+		`{"a": ${n}, "b": [${m}, "${k}"]}`, `{"a": "\${y}"}`, `{"a": "${lookup(var.m, "k", "}")}"}`,
+	} {
+		inputs = append(inputs, input{fmt.Sprintf("case%d", i), []byte(s)})
+	}
+	for _, in := range inputs {
+		want := hclInterpolations(t, in.name, in.src)
+		d := Load(in.src, Options{Filename: in.name})
+		if len(d.Interpolations) != len(want) {
+			t.Errorf("%s: %d interpolations, hcl finds %d", in.name, len(d.Interpolations), len(want))
+			continue
 		}
-		var want []string
-		if tmpl, ok := expr.(*hclsyntax.TemplateExpr); ok {
-			for _, part := range tmpl.Parts {
-				if _, lit := part.(*hclsyntax.LiteralValueExpr); lit {
-					continue
-				}
-				r := part.Range()
-				want = append(want, fmt.Sprintf("%d:%d", r.Start.Line, r.Start.Column))
+		for k, got := range d.Interpolations {
+			if want[k][0] < got.Range.Start.Byte+2 || want[k][1] > got.Range.End.Byte-1 {
+				t.Errorf("%s: interpolation %d at bytes %d-%d, hcl's expression at %d-%d", in.name, k, got.Range.Start.Byte, got.Range.End.Byte, want[k][0], want[k][1])
 			}
-		} else if _, lit := expr.(*hclsyntax.LiteralValueExpr); !lit {
-			r := expr.Range()
-			want = append(want, fmt.Sprintf("%d:%d", r.Start.Line, r.Start.Column))
-		}
-		d := Load(src, Options{Filename: f})
-		var got []string
-		for _, in := range d.Interpolations {
-			// hcl reports the expression's range; ours covers "${".
-			got = append(got, fmt.Sprintf("%d:%d", in.Range.Start.Line, in.Range.Start.Column+2))
-		}
-		// hcl's column is where the expression starts: allow inner spaces.
-		if len(got) != len(want) {
-			t.Errorf("%s: %d interpolations, hcl finds %d", f, len(got), len(want))
 		}
 	}
 }

@@ -13,6 +13,7 @@ package workflow
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"unicode/utf8"
@@ -81,29 +82,11 @@ func LoadFile(path string) (*Document, error) {
 		return d, nil
 	}
 	src := make([]byte, st.Size())
-	n, err := readFull(f, src)
-	if err != nil {
+	n, err := io.ReadFull(f, src)
+	if err != nil && err != io.ErrUnexpectedEOF { // a file that shrank since Stat is read as it is now
 		return nil, err
 	}
 	return Load(src[:n], Options{Filename: path}), nil
-}
-
-func readFull(f *os.File, buf []byte) (int, error) {
-	n := 0
-	for n < len(buf) {
-		m, err := f.Read(buf[n:])
-		n += m
-		if err != nil {
-			if n == len(buf) || err.Error() == "EOF" {
-				return n, nil
-			}
-			return n, err
-		}
-		if m == 0 {
-			break
-		}
-	}
-	return n, nil
 }
 
 func byteSize(n int64) string {
@@ -137,9 +120,10 @@ func Load(src []byte, opts Options) *Document {
 	}
 	d.Rendered = render(src, scan.spans)
 	p := &parser{src: d.Rendered, text: string(d.Rendered), orig: src, lt: d.lines, spans: scan.spans}
-	// Every value but the root follows a ":", "," or "[": one slab of that
-	// many nodes (an over-estimate when strings hold those bytes) is one allocation.
-	p.slab = make([]Node, 0, 1+bytes.Count(src, []byte{':'})+bytes.Count(src, []byte{','})+bytes.Count(src, []byte{'['}))
+	// Every member follows a ":" and most arrays are short: one slab of
+	// about that many nodes is one allocation (newNode adds chunks when the
+	// guess is low). Counting "," too would double it and the zeroing cost.
+	p.slab = make([]Node, 0, 1+bytes.Count(src, []byte{':'})+2*bytes.Count(src, []byte{'['}))
 	i := p.skipSpace(0)
 	root, end := p.parseValue(i, "", nil, 0)
 	if p.err == nil {
@@ -177,6 +161,10 @@ func checkText(src []byte, lt *lineTable) *Diagnostic {
 	}
 	if i := bytes.IndexByte(src, 0); i >= 0 {
 		return &Diagnostic{Code: "not-text", Message: "file holds NUL bytes; it is binary, not JSON", Range: lt.rangeOf(i, i+1)}
+	}
+	if bytes.HasPrefix(src, []byte("\xef\xbb\xbf")) {
+		// Terraform passes a byte order mark through and JSON forbids one (RFC 8259 §8.1).
+		return &Diagnostic{Code: "json-syntax", Message: "file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM", Range: lt.rangeOf(0, 3)}
 	}
 	if !utf8.Valid(src) {
 		i := 0

@@ -32,8 +32,18 @@ func dump(d *Document) string {
 		fmt.Fprintf(&b, "state %s %q type=%q scope=%s name-at=%d:%d", s.Pointer(), s.Name, s.Type, s.Scope.Kind, s.NameRange.Start.Line, s.NameRange.Start.Column)
 		if s.Resource != nil {
 			fmt.Fprintf(&b, " resource=%s", s.Resource.Kind)
-			if s.Resource.Interp != nil {
-				fmt.Fprintf(&b, " expr=%q", s.Resource.Interp.Expr)
+			r := s.Resource
+			if r.Interp != nil {
+				fmt.Fprintf(&b, " expr=%q", r.Interp.Expr)
+			}
+			for _, f := range [][2]string{{"service", r.Service}, {"action", r.Action}, {"pattern", r.Pattern},
+				{"partition", r.Partition}, {"region", r.Region}, {"account", r.Account}, {"name", r.Name}, {"qualifier", r.Qualifier}} {
+				if f[1] != "" {
+					fmt.Fprintf(&b, " %s=%q", f[0], f[1])
+				}
+			}
+			if r.FunctionName != nil {
+				fmt.Fprintf(&b, " function=%q@%d:%d", r.FunctionName.Str, r.FunctionName.Range.Start.Line, r.FunctionName.Range.Start.Column)
 			}
 		}
 		b.WriteByte('\n')

@@ -125,6 +125,10 @@ type parser struct {
 	next  int // index of the first span not yet passed
 	err   *syntaxError
 	dups  []Diagnostic
+
+	stack []*Node         // children of the objects and arrays being parsed
+	ptrs  []*Node         // chunk the finished Members and Elems slices are carved from
+	arena strings.Builder // chunk the Pointer strings are written into
 }
 
 func (p *parser) fail(code string, start, end int, format string, args ...any) {
@@ -235,7 +239,7 @@ func (p *parser) parseValue(i int, ptr string, parent *Node, depth int) (*Node, 
 
 func (p *parser) newNode() *Node {
 	if len(p.slab) == cap(p.slab) {
-		p.slab = make([]Node, 0, 256)
+		p.slab = make([]Node, 0, 1024)
 	}
 	p.slab = p.slab[:len(p.slab)+1]
 	return &p.slab[len(p.slab)-1]
@@ -254,15 +258,19 @@ func (p *parser) parseObject(n *Node, open int, depth int) int {
 	if i < len(p.src) && p.src[i] == '}' {
 		return i + 1
 	}
+	// Members collect on the shared stack and move to an exactly sized slice
+	// at the closing brace: no per-object slice growth.
+	base := len(p.stack)
+	defer func() { p.stack = p.stack[:base] }()
 	var seen map[string]*Node
-	isStates := strings.HasSuffix(n.Pointer, "/States")
+	isStates := isStatesMap(n.Pointer)
 	for {
 		if i >= len(p.src) {
 			p.unclosed("object", open)
 			return i
 		}
 		if p.src[i] != '"' {
-			if p.src[i] == '}' && len(n.Members) > 0 {
+			if p.src[i] == '}' && len(p.stack) > base {
 				p.fail("json-syntax", p.prevComma(i), p.prevComma(i)+1, "trailing comma before \"}\"")
 			} else {
 				p.fail("json-syntax", i, i+1, "unexpected %s; expected a member name in double quotes", describe(p.src[i]))
@@ -270,8 +278,12 @@ func (p *parser) parseObject(n *Node, open int, depth int) int {
 			return i
 		}
 		keyStart := i
-		key, _, end := p.parseString(i)
-		if p.err != nil {
+		var key string
+		var end int
+		if s := p.spanAt(i); s != nil && s.interp != nil && s.interp.Bare {
+			// { ${k}: ... }: Terraform decides the name; keep its source text.
+			key, end = string(p.orig[s.start:s.end]), s.end
+		} else if key, _, end = p.parseString(i); p.err != nil {
 			return end
 		}
 		keyRange := p.lt.rangeOf(keyStart, end)
@@ -285,24 +297,25 @@ func (p *parser) parseObject(n *Node, open int, depth int) int {
 			return i
 		}
 		i = p.skipSpace(i + 1)
-		child, end := p.parseValue(i, n.Pointer+"/"+escapePointer(key), n, depth+1)
+		child, end := p.parseValue(i, p.pointer(n.Pointer, escapePointer(key)), n, depth+1)
 		if p.err != nil {
 			return end
 		}
 		child.Key, child.KeyRange = key, keyRange
-		if first := findMember(n.Members, seen, key); first != nil {
+		members := p.stack[base:]
+		if first := findMember(members, seen, key); first != nil {
 			what := "duplicate key"
 			if isStates {
 				what = "duplicate state name"
 			}
 			p.dups = append(p.dups, Diagnostic{Code: "duplicate-key",
-				Message: fmt.Sprintf("%s %q (first at line %d); only the last one would take effect", what, key, first.KeyRange.Start.Line),
+				Message: fmt.Sprintf("%s %q (first at line %d)", what, key, first.KeyRange.Start.Line),
 				Range:   keyRange})
 		}
-		n.Members = append(n.Members, child)
-		if len(n.Members) == 9 {
+		p.stack = append(p.stack, child)
+		if len(members) == 8 {
 			seen = make(map[string]*Node, 16)
-			for _, m := range n.Members {
+			for _, m := range p.stack[base:] {
 				if _, ok := seen[m.Key]; !ok {
 					seen[m.Key] = m
 				}
@@ -321,12 +334,37 @@ func (p *parser) parseObject(n *Node, open int, depth int) int {
 		case ',':
 			i = p.skipSpace(i + 1)
 		case '}':
+			n.Members = p.children(base)
 			return i + 1
 		default:
 			p.fail("json-syntax", i, i+1, "unexpected %s after the value of %q; expected \",\" or \"}\"", describe(p.src[i]), key)
 			return i
 		}
 	}
+}
+
+// isStatesMap reports whether the object at pointer is a States map: the
+// "States" member of the definition, of a Cumulus record's definition, of a
+// Parallel branch or of a Map's Iterator / ItemProcessor. A Parameters object
+// that happens to have a "States" member is not one.
+func isStatesMap(pointer string) bool {
+	scope, ok := strings.CutSuffix(pointer, "/States")
+	if !ok {
+		return false
+	}
+	if scope == "" || scope == "/definition" || strings.HasSuffix(scope, "/Iterator") || strings.HasSuffix(scope, "/ItemProcessor") {
+		return true
+	}
+	slash := strings.LastIndexByte(scope, '/')
+	if slash < 0 || slash == len(scope)-1 {
+		return false
+	}
+	for _, c := range scope[slash+1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return strings.HasSuffix(scope[:slash], "/Branches")
 }
 
 // findMember finds an earlier member named key: a linear scan for small
@@ -367,20 +405,22 @@ func (p *parser) parseArray(n *Node, open int, depth int) int {
 	if i < len(p.src) && p.src[i] == ']' {
 		return i + 1
 	}
+	base := len(p.stack)
+	defer func() { p.stack = p.stack[:base] }()
 	for {
 		if i >= len(p.src) {
 			p.unclosed("array", open)
 			return i
 		}
-		if p.src[i] == ']' && len(n.Elems) > 0 {
+		if p.src[i] == ']' && len(p.stack) > base {
 			p.fail("json-syntax", p.prevComma(i), p.prevComma(i)+1, "trailing comma before \"]\"")
 			return i
 		}
-		child, end := p.parseValue(i, n.Pointer+"/"+strconv.Itoa(len(n.Elems)), n, depth+1)
+		child, end := p.parseValue(i, p.pointer(n.Pointer, strconv.Itoa(len(p.stack)-base)), n, depth+1)
 		if p.err != nil {
 			return end
 		}
-		n.Elems = append(n.Elems, child)
+		p.stack = append(p.stack, child)
 		i = p.skipSpace(end)
 		if i >= len(p.src) {
 			p.unclosed("array", open)
@@ -390,6 +430,7 @@ func (p *parser) parseArray(n *Node, open int, depth int) int {
 		case ',':
 			i = p.skipSpace(i + 1)
 		case ']':
+			n.Elems = p.children(base)
 			return i + 1
 		default:
 			p.fail("json-syntax", i, i+1, "unexpected %s in array; expected \",\" or \"]\"", describe(p.src[i]))
@@ -398,23 +439,66 @@ func (p *parser) parseArray(n *Node, open int, depth int) int {
 	}
 }
 
+// children moves the nodes stacked since base into a slice carved from a
+// shared chunk. The slice's capacity is its length, so a caller appending
+// to it gets a copy instead of overwriting a neighbour.
+func (p *parser) children(base int) []*Node {
+	k := len(p.stack) - base
+	if cap(p.ptrs)-len(p.ptrs) < k {
+		p.ptrs = make([]*Node, 0, max(k, min(cap(p.slab), 4096)))
+	}
+	start := len(p.ptrs)
+	p.ptrs = append(p.ptrs, p.stack[base:]...)
+	return p.ptrs[start:len(p.ptrs):len(p.ptrs)]
+}
+
+// pointer returns parent + "/" + token, written into a shared arena: one
+// allocation per chunk instead of one per node. Bytes already written to a
+// strings.Builder never change, so earlier substrings stay valid as it grows
+// (and a full builder is simply replaced).
+func (p *parser) pointer(parent, token string) string {
+	need := len(parent) + 1 + len(token)
+	if p.arena.Cap()-p.arena.Len() < need {
+		p.arena = strings.Builder{}
+		p.arena.Grow(max(need, min(len(p.src), 256<<10)))
+	}
+	start := p.arena.Len()
+	p.arena.WriteString(parent)
+	p.arena.WriteByte('/')
+	p.arena.WriteString(token)
+	return p.arena.String()[start:]
+}
+
 // parseString decodes the string whose opening quote is at open and returns
 // its value, the interpolations inside it, and the offset past the closing quote.
 func (p *parser) parseString(open int) (string, []*Interpolation, int) {
 	i := open + 1
-	// Fast path: no escapes, no template spans, ASCII or valid UTF-8.
+	// Fast path: no escapes and no template spans, so the value is the text
+	// itself. A "$" or "%" alone (CMA's "{$.meta.x}", "$$.Task.Token") is text.
 	for j := i; j < len(p.src); j++ {
 		c := p.src[j]
 		if c == '"' {
 			return p.text[i:j], nil, j + 1
 		}
-		if c == '\\' || c < 0x20 || c == '$' || c == '%' {
+		if c == '\\' || c < 0x20 || (c == '$' || c == '%') && p.spanAt(j) != nil {
 			break
 		}
 	}
 	var sb strings.Builder
 	var interps []*Interpolation
 	for i < len(p.src) {
+		// Copy the run of plain bytes up to the next byte that needs a look.
+		j := i
+		for j < len(p.src) && p.src[j] != '"' && p.src[j] != '\\' && p.src[j] >= 0x20 && p.src[j] != '$' && p.src[j] != '%' {
+			j++
+		}
+		if j > i {
+			sb.WriteString(p.text[i:j])
+			i = j
+			if i >= len(p.src) {
+				break
+			}
+		}
 		if s := p.spanAt(i); s != nil {
 			if s.interp != nil {
 				sb.Write(p.orig[s.start:s.end])

@@ -44,10 +44,15 @@ func (lt *lineTable) pos(off int) Pos {
 	if off > len(lt.src) {
 		off = len(lt.src)
 	}
-	var line int
-	if lt.cacheLine >= 0 && off >= lt.cacheByte && (lt.cacheLine+1 >= len(lt.starts) || off < lt.starts[lt.cacheLine+1]) {
-		line = lt.cacheLine
-	} else {
+	line := lt.cacheLine
+	switch {
+	case line >= 0 && off >= lt.cacheByte && (line+1 >= len(lt.starts) || off < lt.starts[line+1]):
+		// same line as the last answer, at or after it
+	case line >= 0 && off >= lt.cacheByte && (line+2 >= len(lt.starts) || off < lt.starts[line+2]):
+		// the next line: the common step while indexing pretty-printed JSON
+		line++
+		lt.cacheLine, lt.cacheByte, lt.cacheCol = line, lt.starts[line], 0
+	default:
 		line = sort.Search(len(lt.starts), func(i int) bool { return lt.starts[i] > off }) - 1
 		lt.cacheLine, lt.cacheByte, lt.cacheCol = line, lt.starts[line], 0
 	}

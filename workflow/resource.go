@@ -37,11 +37,14 @@ type Resource struct {
 	Pattern      string         // "", "sync", "sync:2", "waitForTaskToken"
 	FunctionName *Node          // LambdaInvoke: Parameters.FunctionName (or FunctionName.$), may be templated
 	ARN          string         // LambdaARN/Activity: the literal ARN
-	Partition    string         // "aws", "aws-us-gov", "aws-cn" for literal ARNs
-	Region       string
-	Account      string
-	Name         string // LambdaARN: function name; Activity: activity name
-	Qualifier    string // LambdaARN: version or alias, if any
+	// Partition, Region, Account, Name and Qualifier are the ARN's fields
+	// ("aws", "aws-us-gov", "aws-cn", ...). For PartlyTemplated they hold the
+	// source text, interpolations included ("${region}").
+	Partition string
+	Region    string
+	Account   string
+	Name      string // LambdaARN: function name; Activity: activity name
+	Qualifier string // LambdaARN: version or alias, if any
 }
 
 // classifyResource reads a Task state's Resource.

@@ -3,6 +3,7 @@ package workflow
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -22,10 +23,11 @@ func (i *Interpolation) IsVariable() bool {
 	if i.Expr == "" {
 		return false
 	}
+	// HCL identifiers are Unicode ID_Start ID_Continue*, plus "-".
 	for k, r := range i.Expr {
 		switch {
-		case r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'):
-		case k > 0 && (r == '-' || (r >= '0' && r <= '9')):
+		case r == '_' || unicode.IsLetter(r):
+		case k > 0 && (r == '-' || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)):
 		default:
 			return false
 		}
@@ -56,13 +58,19 @@ func scanTemplate(src []byte, lt *lineTable) templateScan {
 	inString := false
 	for i := 0; i < len(src); i++ {
 		c := src[i]
+		if !templateByte[c] {
+			continue
+		}
 		switch c {
 		case '"':
 			inString = !inString
 			continue
 		case '\\':
-			if inString {
-				i++ // the escaped byte cannot open an interpolation or end the string
+			// A template does not process backslashes (hcl reads "\${x}" as an
+			// interpolation), so skip only the byte that would otherwise end the
+			// JSON string or start another escape.
+			if inString && i+1 < len(src) && (src[i+1] == '"' || src[i+1] == '\\') {
+				i++
 			}
 			continue
 		case '$', '%':
@@ -120,6 +128,10 @@ func scanTemplate(src []byte, lt *lineTable) templateScan {
 	}
 	return out
 }
+
+// templateByte marks the bytes scanTemplate must look at; the rest of a
+// definition is skipped with one table load per byte.
+var templateByte = [256]bool{'"': true, '\\': true, '$': true, '%': true}
 
 // isTraversal reports whether s is a plain HCL traversal: name(.name|[digits])*.
 func isTraversal(s string) bool {
