@@ -8,7 +8,8 @@ import (
 )
 
 // jsonReporter writes the stable, versioned document described in
-// docs/json-output.md.
+// docs/json-output.md. Every key of a finding is always present (empty
+// string or list when there is nothing to say), so consumers need no guards.
 type jsonReporter struct{}
 
 // JSONVersion is the version of the JSON output's shape; it changes only
@@ -35,9 +36,9 @@ type jsonFinding struct {
 	Severity string `json:"severity"`
 	Message  string `json:"message"`
 	jsonLocation
-	Pointer string        `json:"pointer,omitempty"`
-	AWSCode string        `json:"aws_code,omitempty"`
-	Related []jsonRelated `json:"related,omitempty"`
+	Pointer string        `json:"pointer"`
+	AWSCode string        `json:"aws_code"`
+	Related []jsonRelated `json:"related"`
 }
 
 type jsonCounts struct {
@@ -64,7 +65,7 @@ func (jsonReporter) Report(w io.Writer, in Input) error {
 	doc := jsonDocument{Version: JSONVersion, Tool: "stepshift " + in.ToolVersion, Findings: []jsonFinding{}, Summary: in.Summary}
 	for _, f := range in.Findings {
 		jf := jsonFinding{Rule: f.Rule, Severity: f.Severity.String(), Message: f.Message, jsonLocation: location(f.Range),
-			Pointer: f.Pointer, AWSCode: f.AWSCode}
+			Pointer: f.Pointer, AWSCode: f.AWSCode, Related: []jsonRelated{}}
 		for _, rel := range f.Related {
 			jf.Related = append(jf.Related, jsonRelated{jsonLocation: location(rel.Range), Message: rel.Message})
 		}

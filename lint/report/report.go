@@ -91,8 +91,9 @@ func counts(fs []lint.Finding) (errors, warnings, infos int) {
 	return
 }
 
+// plural counts in English: "1 error", "2 errors"; "info" is uncountable.
 func plural(n int, word string) string {
-	if n == 1 {
+	if n == 1 || word == "info" {
 		return fmt.Sprintf("%d %s", n, word)
 	}
 	return fmt.Sprintf("%d %ss", n, word)
