@@ -1,0 +1,492 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/urfave/cli/v2"
+
+	"github.com/stepshift/stepshift/lint"
+	"github.com/stepshift/stepshift/lint/report"
+	"github.com/stepshift/stepshift/terraform"
+	"github.com/stepshift/stepshift/workflow"
+)
+
+func init() {
+	commands = append(commands, &cli.Command{
+		Name:      "lint",
+		Usage:     "lint workflow definitions and the Lambda limits of their tasks",
+		ArgsUsage: "[PATH...]  (files, folders searched for *.asl.json, .tf/.tfvars files for their deployment, - for stdin)",
+		Description: "With no PATH, lints the current folder. A folder or file beside .tf files is linted with that\n" +
+			"Terraform deployment: every rendering of a workflow is reported separately, with the facts of each\n" +
+			"Task's Lambda. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage or configuration,\n" +
+			"3 I/O or internal error.",
+		Flags:  lintFlags(),
+		Action: lintAction,
+	})
+}
+
+func lintFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "output format: " + strings.Join(report.Formats(), ", ")},
+		&cli.BoolFlag{Name: "no-color", Usage: "no ANSI colour even on a terminal (NO_COLOR is honoured too)"},
+		&cli.StringFlag{Name: "fail-on", Value: "error", Usage: "lowest severity that makes the exit code 1: error, warning or info"},
+		&cli.StringFlag{Name: "config", Usage: "configuration file (default: .stepshift.hcl found by walking up from the working folder)"},
+		&cli.BoolFlag{Name: "express", Usage: "lint as an Express state machine (no activities, .sync or .waitForTaskToken)"},
+		&cli.BoolFlag{Name: "summary", Usage: "print a per-workflow table of every Task's Lambda facts and verdict"},
+		&cli.StringFlag{Name: "stdin-filename", Value: "<stdin>", Usage: "the name reported for a workflow read from standard input (-)"},
+		&cli.StringFlag{Name: "tf-dir", Usage: "the Terraform deployment folder (default: the folder of each workflow, when it holds .tf files)"},
+		&cli.BoolFlag{Name: "no-terraform", Usage: "lint workflow files alone, without the Terraform around them"},
+		&cli.StringSliceFlag{Name: "var-file", Usage: "a Terraform variables file (repeatable), as terraform -var-file"},
+		&cli.StringSliceFlag{Name: "var", Usage: "a Terraform variable NAME=VALUE (repeatable), as terraform -var"},
+		&cli.StringFlag{Name: "tfstate", Usage: "terraform.tfstate or `terraform show -json` output with concrete values"},
+		&cli.StringFlag{Name: "today", Usage: "the date runtime deprecation rules compare with (YYYY-MM-DD; default today)"},
+	}
+}
+
+// lintRun is one invocation's inputs after flags are read.
+type lintRun struct {
+	c        *cli.Context
+	cfg      *lint.Config
+	failOn   lint.Severity
+	stdout   io.Writer
+	ioErrors []string
+
+	sources map[string][]byte
+	files   []string
+	units   []*lint.Unit
+	extra   []lint.Finding // findings from outside the engine (Terraform configuration problems)
+	deploys []*terraform.Deployment
+}
+
+func lintAction(c *cli.Context) error {
+	run := &lintRun{c: c, stdout: c.App.Writer, sources: map[string][]byte{}}
+	var err error
+	if run.failOn, err = lint.ParseSeverity(c.String("fail-on")); err != nil {
+		return usageErrorf("--fail-on: %v", err)
+	}
+	color := !c.Bool("no-color") && os.Getenv("NO_COLOR") == "" && isTerminal(c.App.Writer)
+	rep, err := report.New(c.String("format"), report.Options{Color: color, Summary: c.Bool("summary")})
+	if err != nil {
+		return usageErrorf("--format: %v", err)
+	}
+	opts := lint.Options{Express: c.Bool("express")}
+	if s := c.String("today"); s != "" {
+		if opts.Today, err = time.Parse("2006-01-02", s); err != nil {
+			return usageErrorf("--today %q: want YYYY-MM-DD", s)
+		}
+	}
+	if run.cfg, err = loadLintConfig(c.String("config")); err != nil {
+		return err
+	}
+	opts.Config = run.cfg
+
+	if err := run.collect(c.Args().Slice()); err != nil {
+		return err
+	}
+	findings := append(lint.Lint(run.units, opts), run.extra...)
+	sortFindings(findings)
+
+	in := report.Input{Findings: findings, Sources: run.sources, Files: run.files, ToolVersion: version}
+	for _, r := range lint.Rules() {
+		in.Rules = append(in.Rules, report.RuleInfo{ID: r.ID, Summary: r.Summary, HelpURI: report.HelpURI(r.ID), DefaultSeverity: r.Severity, AWSCode: r.AWSCode})
+	}
+	if c.Bool("summary") || c.String("format") == "json" {
+		in.Summary = summaryRows(run.units, findings)
+	}
+	if err := rep.Report(run.stdout, in); err != nil {
+		return internalErrorf("writing the report: %v", err)
+	}
+	for _, msg := range run.ioErrors {
+		fmt.Fprintf(c.App.ErrWriter, "stepshift: %s\n", msg)
+	}
+	if len(run.ioErrors) > 0 {
+		return &exitError{code: exitInternal}
+	}
+	for _, f := range findings {
+		if f.Severity >= run.failOn {
+			return &exitError{code: exitFindings}
+		}
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// loadLintConfig reads --config, or the .stepshift.hcl found walking up from
+// the working folder. A bad configuration is a usage error (exit 2).
+func loadLintConfig(path string) (*lint.Config, error) {
+	if path == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, internalErrorf("%v", err)
+		}
+		found, ok := lint.FindConfig(wd)
+		if !ok {
+			return nil, nil
+		}
+		path = found
+	} else if _, err := os.Stat(path); err != nil {
+		return nil, usageErrorf("--config: %v", err)
+	}
+	cfg, diags := lint.LoadConfig(path)
+	if diags.HasErrors() {
+		return nil, usageErrorf("%s", formatHCLDiags(diags))
+	}
+	return cfg, nil
+}
+
+// formatHCLDiags renders hcl diagnostics as "path:line:col: summary: detail" lines.
+func formatHCLDiags(diags hcl.Diagnostics) string {
+	var lines []string
+	for _, d := range diags {
+		msg := d.Summary
+		if d.Detail != "" {
+			msg += ": " + d.Detail
+		}
+		if d.Subject != nil {
+			msg = fmt.Sprintf("%s:%d:%d: %s", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column, msg)
+		}
+		lines = append(lines, msg)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// skipDir reports folders a recursive search never enters.
+func skipDir(name string) bool {
+	switch name {
+	case ".git", ".terraform", "node_modules", "vendor", ".hg", ".svn":
+		return true
+	}
+	return false
+}
+
+func hasTerraform(dir string) bool {
+	matches, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
+	return len(matches) > 0
+}
+
+// collect turns PATH arguments into lint units: workflow files, stdin, and
+// every rendering of the deployments they belong to.
+func (r *lintRun) collect(args []string) error {
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	var workflows []string          // workflow files asked for, cleaned
+	deployAll := map[string]bool{}  // deployment folders whose every rendering is linted
+	var stdinDoc *workflow.Document // "-"
+	for _, arg := range args {
+		if arg == "-" {
+			src, err := io.ReadAll(io.LimitReader(stdinReader, workflow.MaxFileBytes+1))
+			if err != nil {
+				return internalErrorf("reading standard input: %v", err)
+			}
+			stdinDoc = workflow.Load(src, workflow.Options{Filename: r.c.String("stdin-filename")})
+			continue
+		}
+		st, err := os.Stat(arg)
+		if err != nil {
+			return usageErrorf("%s: no such file or folder", arg)
+		}
+		if st.IsDir() {
+			if hasTerraform(arg) && !r.c.Bool("no-terraform") {
+				deployAll[filepath.Clean(arg)] = true
+			}
+			err := filepath.WalkDir(arg, func(p string, d fs.DirEntry, err error) error {
+				if err != nil {
+					r.ioErrors = append(r.ioErrors, err.Error())
+					return nil
+				}
+				if d.IsDir() && p != arg && skipDir(d.Name()) {
+					return filepath.SkipDir
+				}
+				if !d.IsDir() && strings.HasSuffix(d.Name(), ".asl.json") {
+					workflows = append(workflows, filepath.Clean(p))
+				}
+				return nil
+			})
+			if err != nil {
+				return internalErrorf("%v", err)
+			}
+			continue
+		}
+		switch {
+		case strings.HasSuffix(arg, ".tf") || strings.HasSuffix(arg, ".tfvars"):
+			if !r.c.Bool("no-terraform") {
+				deployAll[filepath.Clean(filepath.Dir(arg))] = true
+			}
+		default:
+			workflows = append(workflows, filepath.Clean(arg))
+		}
+	}
+
+	// Which deployment each workflow belongs to.
+	tfDirFor := func(wf string) string {
+		if r.c.Bool("no-terraform") {
+			return ""
+		}
+		if d := r.c.String("tf-dir"); d != "" {
+			return filepath.Clean(d)
+		}
+		if dir := filepath.Dir(wf); hasTerraform(dir) {
+			return filepath.Clean(dir)
+		}
+		return ""
+	}
+	if d := r.c.String("tf-dir"); d != "" && !r.c.Bool("no-terraform") {
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			return usageErrorf("--tf-dir %s: not a folder", d)
+		}
+	}
+	wanted := map[string]map[string]bool{} // deployment dir → workflow files asked for
+	var plain []string
+	for _, wf := range workflows {
+		if dir := tfDirFor(wf); dir != "" {
+			if wanted[dir] == nil {
+				wanted[dir] = map[string]bool{}
+			}
+			wanted[dir][wf] = true
+		} else {
+			plain = append(plain, wf)
+		}
+	}
+	for dir := range deployAll {
+		if wanted[dir] == nil {
+			wanted[dir] = map[string]bool{}
+		}
+	}
+	dirs := make([]string, 0, len(wanted))
+	for dir := range wanted {
+		dirs = append(dirs, dir)
+	}
+	sort.Strings(dirs)
+	topts := terraform.Options{VarFiles: r.c.StringSlice("var-file"), Vars: r.c.StringSlice("var"), TFState: r.c.String("tfstate")}
+	for _, dir := range dirs {
+		d := terraform.Load(dir, topts)
+		r.deploys = append(r.deploys, d)
+		for path, f := range d.Files {
+			r.sources[filepath.Clean(path)] = f.Bytes
+		}
+		r.extra = append(r.extra, terraformFindings(d.Diagnostics)...)
+		rendered := map[string]bool{}
+		for _, rn := range d.Renderings {
+			if rn.Document != nil {
+				rendered[filepath.Clean(rn.Document.Filename)] = true
+			}
+		}
+		for _, unit := range deploymentUnits(d, func(file string) bool { return deployAll[dir] || wanted[dir][file] }) {
+			r.addUnit(unit)
+		}
+		// Workflow files in the folder that no rendering uses are linted alone.
+		for wf := range wanted[dir] {
+			if !rendered[wf] {
+				plain = append(plain, wf)
+			}
+		}
+	}
+	sort.Strings(plain)
+	docs := loadParallel(plain)
+	for i, wf := range plain {
+		if docs[i].err != nil {
+			r.ioErrors = append(r.ioErrors, fmt.Sprintf("cannot read %s: %v", wf, docs[i].err))
+			continue
+		}
+		r.addUnit(&lint.Unit{Doc: docs[i].doc})
+	}
+	if stdinDoc != nil {
+		r.addUnit(&lint.Unit{Doc: stdinDoc})
+	}
+	return nil
+}
+
+// deploymentUnits makes one lint unit per rendering of a workflow whose file
+// include accepts, with the Terraform facts of each Task.
+func deploymentUnits(d *terraform.Deployment, include func(file string) bool) []*lint.Unit {
+	var units []*lint.Unit
+	for _, rn := range d.Renderings {
+		if rn.Document == nil {
+			continue
+		}
+		file := filepath.Clean(rn.Document.Filename)
+		if !include(file) {
+			continue
+		}
+		rn.Document.Filename = file
+		unit := &lint.Unit{Doc: rn.Document, Label: rn.BlockAddress(), Tasks: map[*workflow.State]*terraform.Task{}}
+		for _, t := range rn.Tasks {
+			unit.Tasks[t.State] = t
+		}
+		units = append(units, unit)
+	}
+	return units
+}
+
+func (r *lintRun) addUnit(u *lint.Unit) {
+	name := u.Doc.Filename
+	// A heredoc document's Source is only its body; the whole .tf file is
+	// already there from the deployment, and snippets need the whole file.
+	if _, ok := r.sources[name]; !ok && u.Doc.Source != nil {
+		r.sources[name] = u.Doc.Source
+	}
+	seen := false
+	for _, f := range r.files {
+		seen = seen || f == name
+	}
+	if !seen {
+		r.files = append(r.files, name)
+	}
+	r.units = append(r.units, u)
+}
+
+type loaded struct {
+	doc *workflow.Document
+	err error
+}
+
+// loadParallel loads workflow files on all cores, keeping their order.
+func loadParallel(paths []string) []loaded {
+	out := make([]loaded, len(paths))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), max(len(paths), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i].doc, out[i].err = workflow.LoadFile(paths[i])
+			}
+		}()
+	}
+	for i := range paths {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+// terraformFindings reports problems in the Terraform configuration (invalid
+// HCL, a missing template, an unreadable zip) under the terraform-config rule.
+func terraformFindings(diags hcl.Diagnostics) []lint.Finding {
+	var out []lint.Finding
+	for _, d := range diags {
+		sev := lint.Error
+		if d.Severity == hcl.DiagWarning {
+			sev = lint.Warning
+		}
+		msg := d.Summary
+		if d.Detail != "" {
+			msg += ": " + d.Detail
+		}
+		f := lint.Finding{Rule: "terraform-config", Severity: sev, Message: msg}
+		if d.Subject != nil {
+			f.Range = terraform.WorkflowRange(*d.Subject)
+			f.Range.Filename = filepath.Clean(f.Range.Filename)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func sortFindings(fs []lint.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Range.Filename != b.Range.Filename {
+			return a.Range.Filename < b.Range.Filename
+		}
+		if a.Range.Start.Line != b.Range.Start.Line {
+			return a.Range.Start.Line < b.Range.Start.Line
+		}
+		if a.Range.Start.Column != b.Range.Start.Column {
+			return a.Range.Start.Column < b.Range.Start.Column
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		return a.Message < b.Message
+	})
+}
+
+// summaryRows builds the per-task table: each Task state's Lambda facts and a
+// verdict from the limit and usage findings on that state.
+func summaryRows(units []*lint.Unit, findings []lint.Finding) []report.SummaryRow {
+	var rows []report.SummaryRow
+	for _, u := range units {
+		for _, st := range u.Doc.States {
+			if st.Type != "Task" {
+				continue
+			}
+			row := report.SummaryRow{Workflow: u.Doc.Filename, Rendering: u.Label, State: st.Name, Verdict: "ok"}
+			task := u.Tasks[st]
+			switch {
+			case st.Resource != nil && st.Resource.Kind == workflow.Activity,
+				task != nil && task.Target.Kind == terraform.TargetActivity:
+				row.Verdict = "activity"
+			case task != nil && task.Lambda != nil:
+				l := task.Lambda
+				row.Lambda = l.Address
+				if l.FunctionName.Known && l.FunctionName.Value != "" {
+					row.Lambda = l.FunctionName.Value
+				}
+				row.MemoryMB = knownInt(l.MemoryMB)
+				row.TimeoutSeconds = knownInt(l.TimeoutSeconds)
+				row.TmpMB = knownInt(l.TmpMB)
+				if l.Package.ZippedBytes.Known {
+					v := l.Package.ZippedBytes.Value
+					row.ZippedBytes = &v
+				}
+				if l.Package.UnzippedBytes.Known {
+					v := l.Package.UnzippedBytes.Value
+					row.UnzippedBytes = &v
+				}
+				if row.MemoryMB == nil || row.TimeoutSeconds == nil {
+					row.Verdict = "unknown"
+				}
+			default:
+				row.Verdict = "unknown"
+			}
+			prefix := st.Pointer() + "/"
+			for _, f := range findings {
+				if f.Range.Filename != u.Doc.Filename || (f.Pointer != st.Pointer() && !strings.HasPrefix(f.Pointer, prefix)) {
+					continue
+				}
+				if !strings.HasPrefix(f.Rule, "lambda-") && !strings.HasPrefix(f.Rule, "usage-") && f.Rule != "task-timeout" {
+					continue
+				}
+				switch {
+				case f.Severity == lint.Error:
+					row.Verdict = "over limit"
+				case f.Severity == lint.Warning && row.Verdict != "over limit":
+					row.Verdict = "near limit"
+				}
+			}
+			rows = append(rows, row)
+		}
+	}
+	return rows
+}
+
+func knownInt(f terraform.Fact[int]) *int {
+	if !f.Known {
+		return nil
+	}
+	v := f.Value
+	return &v
+}

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stepshift/stepshift/internal/standin"
+	"github.com/stepshift/stepshift/terraform/terraformtest"
+)
+
+// runCLI runs stepshift in-process from the module root and returns its exit
+// code and output.
+func runCLI(t testing.TB, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(append([]string{"stepshift"}, args...), strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func inModuleRoot(t testing.TB) {
+	t.Helper()
+	wd, _ := os.Getwd()
+	if err := os.Chdir(standin.ModuleRoot()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chdir(wd) })
+}
+
+func writeFile(t testing.TB, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const cleanWorkflow = `{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}`
+const brokenWorkflow = `{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere"}}}`
+
+func TestLintExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	clean := writeFile(t, dir, "clean.asl.json", cleanWorkflow)
+	broken := writeFile(t, dir, "broken.asl.json", brokenWorkflow)
+	folder := filepath.Join(dir, "folder.asl.json")
+	os.Mkdir(folder, 0o755)
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string // in stdout+stderr
+	}{
+		{"clean file", []string{"lint", clean}, exitClean, ""},
+		{"finding", []string{"lint", broken}, exitFindings, "broken.asl.json:1:"},
+		{"bad flag", []string{"lint", "--bogus", clean}, exitUsage, "bogus"},
+		{"bad fail-on", []string{"lint", "--fail-on", "fatal", clean}, exitUsage, "--fail-on"},
+		{"bad format", []string{"lint", "--format", "xml", clean}, exitUsage, "unknown format"},
+		{"missing path", []string{"lint", filepath.Join(dir, "nope.asl.json")}, exitUsage, "no such file"},
+		{"unknown command", []string{"lnt"}, exitUsage, "unknown command"},
+		{"folder", []string{"lint", "--no-terraform", dir}, exitFindings, "broken.asl.json"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, "", c.args...)
+			if code != c.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, c.code, out, errOut)
+			}
+			if !strings.Contains(out+errOut, c.want) {
+				t.Errorf("output lacks %q\nstdout: %s\nstderr: %s", c.want, out, errOut)
+			}
+			if strings.Contains(errOut, "goroutine ") || strings.Contains(errOut, "panic") {
+				t.Errorf("stack trace on stderr: %s", errOut)
+			}
+		})
+	}
+}
+
+func TestLintStdin(t *testing.T) {
+	code, out, _ := runCLI(t, brokenWorkflow, "lint", "--stdin-filename", "piped.asl.json", "-")
+	if code != exitFindings || !strings.HasPrefix(out, "piped.asl.json:1:") {
+		t.Errorf("exit %d, output %q", code, out)
+	}
+}
+
+func TestLintBadConfigIsUsageError(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, ".stepshift.hcl", "rule \"no-such-rule\" {\n  enabled = false\n}\n")
+	wf := writeFile(t, dir, "a.asl.json", cleanWorkflow)
+	code, _, errOut := runCLI(t, "", "lint", "--config", cfg, wf)
+	if code != exitUsage || !strings.Contains(errOut, ".stepshift.hcl:1:") {
+		t.Errorf("exit %d, stderr %q: want 2 and a positioned message", code, errOut)
+	}
+}
+
+func TestLintFailOnWarning(t *testing.T) {
+	dir := t.TempDir()
+	// A Task with an unknown URI resource is a warning, not an error.
+	wf := writeFile(t, dir, "w.asl.json", `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "foo:bar", "End": true}}}`)
+	codeDefault, out, _ := runCLI(t, "", "lint", wf)
+	codeWarn, _, _ := runCLI(t, "", "lint", "--fail-on", "warning", wf)
+	if codeDefault != exitClean || codeWarn != exitFindings {
+		t.Errorf("exit %d (default) and %d (--fail-on warning); want 0 and 1; output %s", codeDefault, codeWarn, out)
+	}
+}
+
+func TestLintUnreadableIsExit3(t *testing.T) {
+	dir := t.TempDir()
+	fifoLike := filepath.Join(dir, "x.asl.json")
+	os.Mkdir(fifoLike, 0o755) // named like a workflow but a folder: walked, not read
+	wf := writeFile(t, dir, "dir-as-file.json", cleanWorkflow)
+	os.Remove(wf)
+	os.Mkdir(wf, 0o755) // a folder given as a workflow file path is read and fails
+	code, _, errOut := runCLI(t, "", "lint", "--no-terraform", filepath.Join(dir, "x.asl.json", ".."), wf)
+	if code != exitFindings && code != exitInternal {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+}
+
+// TestQuickStartExample runs the README's first command: the bundled
+// deployment must show the over-limit findings and exit 1.
+func TestQuickStartExample(t *testing.T) {
+	inModuleRoot(t)
+	terraformtest.EnsureBigZip(t)
+	code, out, errOut := runCLI(t, "", "lint", "--no-color", "fixtures/deployments/cumulus-tf")
+	if code != exitFindings {
+		t.Fatalf("exit %d, want 1\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"[lambda-memory]", "12,000 MB", "terraform.tfvars:", "[lambda-timeout]", "[lambda-package-size]"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("quick-start output lacks %q\n%s", want, out)
+		}
+	}
+}
+
+var buildOnce sync.Once
+var builtBinary string
+
+// binary builds stepshift once per test process for process-level benchmarks.
+func binary(b testing.TB) string {
+	b.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "stepshift-bin")
+		if err != nil {
+			b.Fatal(err)
+		}
+		builtBinary = filepath.Join(dir, "stepshift")
+		cmd := exec.Command("go", "build", "-o", builtBinary, ".")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("go build: %v\n%s", err, out)
+		}
+	})
+	return builtBinary
+}
+
+func benchProcess(b *testing.B, wantCode int, args ...string) {
+	bin := binary(b)
+	inModuleRoot(b)
+	b.ResetTimer()
+	for b.Loop() {
+		cmd := exec.Command(bin, args...)
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			b.Fatal(err)
+		}
+		if code != wantCode {
+			b.Fatalf("exit %d, want %d", code, wantCode)
+		}
+	}
+}
+
+// BenchmarkLintProcessCumulusCorpus: `stepshift lint` as a whole process on
+// the 36 Cumulus workflows (budget: under 60 ms wall).
+func BenchmarkLintProcessCumulusCorpus(b *testing.B) {
+	files, _ := filepath.Glob(filepath.Join(standin.CorpusDir(b), "cumulus", "workflows", "*.json"))
+	benchProcess(b, exitClean, append([]string{"lint", "--no-terraform"}, files...)...)
+}
+
+// BenchmarkLintProcessDeployment: linting the bundled example deployment end
+// to end as a process (budget: under 100 ms wall).
+func BenchmarkLintProcessDeployment(b *testing.B) {
+	terraformtest.EnsureBigZip(b)
+	benchProcess(b, exitFindings, "lint", "fixtures/deployments/cumulus-tf")
+}
+
+// BenchmarkMigrateProcessOverLimit: `migrate --over-limit` on the bundled
+// example as a process (budget: under 150 ms wall).
+func BenchmarkMigrateProcessOverLimit(b *testing.B) {
+	terraformtest.EnsureBigZip(b)
+	benchProcess(b, exitClean, "migrate", "--over-limit", "fixtures/deployments/cumulus-tf")
+}

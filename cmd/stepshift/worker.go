@@ -1,0 +1,152 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	stepruntime "github.com/stepshift/stepshift/runtime"
+)
+
+func init() {
+	commands = append(commands, &cli.Command{
+		Name:      "worker",
+		Usage:     "poll a Step Functions activity and run each task through a Lambda function's code (drop-in for cumulus-ecs-task)",
+		UsageText: "stepshift worker --activity-arn ARN --lambda-arn ARN [options]\n   cumulus-ecs-task --activityArn ARN --lambdaArn ARN [options]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "activity-arn", Aliases: []string{"activityArn", "a"}, Usage: "Step Functions activity `ARN` to poll"},
+			&cli.StringFlag{Name: "lambda-arn", Aliases: []string{"lambdaArn", "l"}, Usage: "Lambda function name or `ARN` whose code runs each task (a :qualifier is kept)"},
+			&cli.Int64Flag{Name: "heartbeat", Usage: "send a task heartbeat every `MS` milliseconds while the handler runs (0: none)"},
+			&cli.StringFlag{Name: "directory", Aliases: []string{"d"}, EnvVars: []string{"STEPSHIFT_TASK_ROOT"}, Usage: "task root the code is extracted to (LAMBDA_TASK_ROOT)"},
+			&cli.StringFlag{Name: "work-directory", Aliases: []string{"workDirectory", "w"}, EnvVars: []string{"STEPSHIFT_WORK_DIR"}, Usage: "folder for downloads"},
+			&cli.StringFlag{Name: "layer-directory", Value: "/opt", EnvVars: []string{"STEPSHIFT_LAYER_ROOT"}, Usage: "layer root the function's layers are extracted to"},
+			&cli.StringFlag{Name: "lambda-input", Aliases: []string{"lambdaInput", "i"}, Usage: "run the function once with this `JSON` event, print the result and exit"},
+			&cli.StringFlag{Name: "lastModified", Aliases: []string{"last-modified"}, Usage: "accepted for cumulus-ecs-task compatibility (Terraform passes it to force a redeploy); unused"},
+			&cli.IntFlag{Name: "concurrency", Value: 1, Usage: "tasks run in parallel, one runtime process each"},
+			&cli.StringFlag{Name: "worker-name", Usage: "workerName sent with GetActivityTask (default: the host name)"},
+			&cli.StringFlag{Name: "bootstrap", Usage: "runtime executable to start (default: <task root>/bootstrap, <layer root>/bootstrap, /var/runtime/bootstrap)"},
+			&cli.BoolFlag{Name: "reload", Value: true, Usage: "between tasks, at most once a minute, reload the code when the function changed"},
+			&cli.IntFlag{Name: "max-tasks", Usage: "exit after this many tasks (0: no limit)"},
+			&cli.DurationFlag{Name: "stop-timeout", Value: 100 * time.Second, Usage: "after SIGTERM, how long running tasks may finish before they are failed with Worker.ShuttingDown"},
+			&cli.StringFlag{Name: "region", Usage: "AWS region (default: the Lambda ARN's, then AWS_REGION)"},
+			&cli.StringFlag{Name: "endpoint-url", Usage: "send Step Functions and Lambda calls to this `URL` (emulators)"},
+			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
+		},
+		Action: runWorker,
+	})
+}
+
+func runWorker(c *cli.Context) error {
+	// In the image, ENTRYPOINT is "stepshift worker" and a Cumulus command
+	// list starts with "cumulus-ecs-task": parse what follows it as flags.
+	if c.NArg() > 0 && c.Args().First() == "cumulus-ecs-task" {
+		if c.NumFlags() > 0 {
+			return usageErrorf("put every flag after cumulus-ecs-task")
+		}
+		return c.App.RunContext(c.Context, append([]string{c.App.Name, "worker"}, c.Args().Tail()...))
+	}
+	if c.NArg() > 0 {
+		return usageErrorf("worker takes no arguments, got %q", strings.Join(c.Args().Slice(), " "))
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
+		return usageErrorf("--log-level: %v", err)
+	}
+	if c.Int("concurrency") < 1 {
+		return usageErrorf("--concurrency must be at least 1")
+	}
+	if c.Int64("heartbeat") < 0 {
+		return usageErrorf("--heartbeat must not be negative")
+	}
+	input := c.String("lambda-input")
+	if input == "" && c.String("activity-arn") == "" {
+		return usageErrorf("--activity-arn is required (or --lambda-input to run once)")
+	}
+	if c.String("lambda-arn") == "" && c.String("bootstrap") == "" {
+		return usageErrorf("--lambda-arn is required (or --bootstrap with a local runtime)")
+	}
+	cfg := stepruntime.Config{
+		ActivityARN:   c.String("activity-arn"),
+		Function:      c.String("lambda-arn"),
+		Heartbeat:     time.Duration(c.Int64("heartbeat")) * time.Millisecond,
+		TaskRoot:      c.String("directory"),
+		WorkDir:       c.String("work-directory"),
+		LayerRoot:     c.String("layer-directory"),
+		Concurrency:   c.Int("concurrency"),
+		WorkerName:    c.String("worker-name"),
+		Bootstrap:     c.String("bootstrap"),
+		Reload:        c.Bool("reload"),
+		MaxTasks:      c.Int("max-tasks"),
+		StopTimeout:   c.Duration("stop-timeout"),
+		Region:        c.String("region"),
+		Report:        c.App.Writer,
+		RuntimeStdout: c.App.Writer,
+		RuntimeStderr: c.App.ErrWriter,
+	}
+	if input != "" {
+		// stdout carries only the result, so it can be piped to jq.
+		cfg.Report, cfg.RuntimeStdout = c.App.ErrWriter, c.App.ErrWriter
+	}
+	if cfg.WorkerName == "" {
+		cfg.WorkerName, _ = os.Hostname()
+	}
+	cfg.Defaults()
+	sender := cfg.Function
+	if i := strings.LastIndex(sender, ":function:"); i >= 0 {
+		sender = sender[i+len(":function:"):]
+	}
+	cfg.Logger = stepruntime.NewLogger(c.App.ErrWriter, firstNonEmptyString(sender, "worker"), level)
+
+	ctx, stop := signal.NotifyContext(c.Context, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	ep := stepruntime.Endpoints{StepFunctions: c.String("endpoint-url"), Lambda: c.String("endpoint-url")}
+	answers, polls, lam, err := stepruntime.AWSClients(ctx, cfg.Region, ep)
+	if err != nil {
+		return internalErrorf("AWS configuration: %v", err)
+	}
+	cfg.SFN, cfg.SFNPoll, cfg.Lambda = answers, polls, lam
+
+	// A SIGTERM during start-up (while the code downloads) exits at once.
+	w, err := stepruntime.New(ctx, cfg)
+	if err != nil {
+		var fe *stepruntime.FetchError
+		if errors.As(err, &fe) {
+			return usageErrorf("%v", err)
+		}
+		return internalErrorf("%v", err)
+	}
+	defer w.Close()
+
+	if input != "" {
+		res, err := w.Invoke(ctx, []byte(input))
+		if err != nil {
+			return internalErrorf("%v", err)
+		}
+		if res.Failed() {
+			fmt.Fprintln(c.App.Writer, res.Cause)
+			return &exitError{code: exitFindings, err: fmt.Errorf("handler failed: %s", res.Error)}
+		}
+		fmt.Fprintln(c.App.Writer, string(res.Output))
+		return nil
+	}
+	if err := w.Run(ctx); err != nil {
+		return internalErrorf("%v", err)
+	}
+	return nil
+}
+
+func firstNonEmptyString(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,234 @@
+package lint
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// JSONata in Step Functions: a string value "{% expr %}" in a JSONata state.
+// stepshift does not evaluate JSONata; CheckJSONata is a syntax check that
+// catches what breaks deployment: unbalanced brackets, an operator with a
+// missing operand, a JSONPath pasted into a JSONata expression, a malformed
+// number or string. It accepts every expression the JSONata 2.0 grammar
+// accepts (it is a tokenizer plus an operand/operator automaton, not a full
+// parser), so it may miss some errors but does not invent them.
+
+// jsonataBinary are the infix operators, longest first so "**" wins over "*".
+var jsonataBinary = []string{"~>", ":=", "!=", "<=", ">=", "..", "?:", "??", "**",
+	".", "+", "-", "*", "/", "%", "=", "<", ">", "&", "?", ":", "@", "#", "^", "|"}
+
+// CheckJSONata checks the expression between "{%" and "%}"; the error's
+// Offset is a byte offset into expr.
+func CheckJSONata(expr string) *PathError {
+	type open struct {
+		c    byte
+		at   int
+		call bool // a function call's parentheses: "?" placeholders are allowed
+	}
+	var stack []open
+	operand := true // the next token must be an operand
+	justOpened := false
+	i := 0
+	for {
+		for i < len(expr) && strings.IndexByte(" \t\r\n", expr[i]) >= 0 {
+			i++
+		}
+		if strings.HasPrefix(expr[i:], "/*") {
+			end := strings.Index(expr[i+2:], "*/")
+			if end < 0 {
+				return pathErrorf(i, "unterminated comment")
+			}
+			i += end + 4
+			continue
+		}
+		if i >= len(expr) {
+			break
+		}
+		c := expr[i]
+		opened := justOpened
+		justOpened = false
+		switch {
+		case c == '(' || c == '[' || c == '{':
+			stack = append(stack, open{c: c, at: i, call: c == '(' && !operand})
+			operand, justOpened = true, true
+			i++
+			continue
+		case c == ')' || c == ']' || c == '}':
+			want := map[byte]byte{')': '(', ']': '[', '}': '{'}[c]
+			if len(stack) == 0 {
+				return pathErrorf(i, "%q closes nothing", string(c))
+			}
+			top := stack[len(stack)-1]
+			if top.c != want {
+				return pathErrorf(i, "%q does not match the %q at offset %d", string(c), string(top.c), top.at)
+			}
+			if operand && !opened {
+				return pathErrorf(i, "an operand is missing before %q", string(c))
+			}
+			stack = stack[:len(stack)-1]
+			operand = false
+			i++
+			continue
+		case c == ',' || c == ';':
+			if len(stack) == 0 && c == ',' {
+				return pathErrorf(i, "\",\" outside brackets")
+			}
+			if operand {
+				return pathErrorf(i, "an operand is missing before %q", string(c))
+			}
+			operand = true
+			i++
+			continue
+		}
+		if operand {
+			n, err := jsonataOperand(expr, i, len(stack) > 0 && stack[len(stack)-1].call)
+			if err != nil {
+				return err
+			}
+			if n < 0 { // unary minus: still waiting for the operand
+				i++
+				continue
+			}
+			i += n
+			operand = false
+			// "and", "or", "in" are names in operand position.
+			continue
+		}
+		op := ""
+		for _, o := range jsonataBinary {
+			if strings.HasPrefix(expr[i:], o) {
+				op = o
+				break
+			}
+		}
+		if op == "" {
+			for _, w := range []string{"and", "or", "in"} {
+				if strings.HasPrefix(expr[i:], w) && (i+len(w) == len(expr) || !isNameByte(expr[i+len(w)])) {
+					op = w
+				}
+			}
+		}
+		if op == "" {
+			r, _ := utf8.DecodeRuneInString(expr[i:])
+			return pathErrorf(i, "expected an operator, got %q", string(r))
+		}
+		i += len(op)
+		operand = true
+	}
+	if len(stack) > 0 {
+		top := stack[len(stack)-1]
+		return pathErrorf(top.at, "%q is never closed", string(top.c))
+	}
+	if operand {
+		if strings.TrimSpace(expr) == "" {
+			return pathErrorf(0, "empty JSONata expression")
+		}
+		return pathErrorf(len(expr), "the expression ends where an operand is expected")
+	}
+	return nil
+}
+
+// jsonataOperand reads one operand at expr[i] and returns its length; -1
+// means a prefix "-" was read.
+func jsonataOperand(expr string, i int, inCall bool) (int, *PathError) {
+	c := expr[i]
+	switch {
+	case c == '-':
+		return -1, nil
+	case c == '\'' || c == '"':
+		for j := i + 1; j < len(expr); j++ {
+			switch expr[j] {
+			case '\\':
+				j++
+			case c:
+				return j + 1 - i, nil
+			}
+		}
+		return 0, pathErrorf(i, "unterminated string")
+	case c == '`':
+		end := strings.IndexByte(expr[i+1:], '`')
+		if end < 0 {
+			return 0, pathErrorf(i, "unterminated `name`")
+		}
+		return end + 2, nil
+	case c >= '0' && c <= '9':
+		j := i
+		for j < len(expr) && expr[j] >= '0' && expr[j] <= '9' {
+			j++
+		}
+		if c == '0' && j > i+1 {
+			return 0, pathErrorf(i, "a number cannot start with 0")
+		}
+		if j < len(expr) && expr[j] == '.' && !(j+1 < len(expr) && expr[j+1] == '.') {
+			j++
+			k := j
+			for j < len(expr) && expr[j] >= '0' && expr[j] <= '9' {
+				j++
+			}
+			if j == k {
+				return 0, pathErrorf(k-1, "a number cannot end with \".\"")
+			}
+		}
+		if j < len(expr) && (expr[j] == 'e' || expr[j] == 'E') {
+			j++
+			if j < len(expr) && (expr[j] == '+' || expr[j] == '-') {
+				j++
+			}
+			k := j
+			for j < len(expr) && expr[j] >= '0' && expr[j] <= '9' {
+				j++
+			}
+			if j == k {
+				return 0, pathErrorf(j, "the exponent of a number has no digits")
+			}
+		}
+		return j - i, nil
+	case c == '$':
+		j := i + 1
+		if j < len(expr) && expr[j] == '$' {
+			j++
+		}
+		for j < len(expr) && isNameByte(expr[j]) {
+			j++
+		}
+		return j - i, nil
+	case c == '/':
+		for j := i + 1; j < len(expr); j++ {
+			switch expr[j] {
+			case '\\':
+				j++
+			case '/':
+				j++
+				for j < len(expr) && expr[j] >= 'a' && expr[j] <= 'z' {
+					j++
+				}
+				return j - i, nil
+			}
+		}
+		return 0, pathErrorf(i, "unterminated regular expression")
+	case c == '*' || c == '%':
+		if strings.HasPrefix(expr[i:], "**") {
+			return 2, nil // descendant wildcard
+		}
+		return 1, nil // wildcard, parent
+	case c == '?' && inCall:
+		return 1, nil // partial application placeholder
+	case isNameByte(c) || c >= utf8.RuneSelf:
+		j := i
+		for j < len(expr) && (isNameByte(expr[j]) || expr[j] >= utf8.RuneSelf) {
+			j++
+		}
+		return j - i, nil
+	}
+	r, _ := utf8.DecodeRuneInString(expr[i:])
+	msg := fmt.Sprintf("expected an operand, got %q", string(r))
+	if c == '?' || c == '@' {
+		msg += " (JSONPath filters like [?(@.x)] are not JSONata; write [x < 10])"
+	}
+	return 0, pathErrorf(i, "%s", msg)
+}
+
+func isNameByte(c byte) bool {
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+}

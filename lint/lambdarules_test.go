@@ -1,0 +1,247 @@
+package lint
+
+import (
+	"archive/zip"
+	"compress/flate"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stepshift/stepshift/terraform"
+	"github.com/stepshift/stepshift/terraform/terraformtest"
+	"github.com/stepshift/stepshift/usage"
+	"github.com/stepshift/stepshift/workflow"
+)
+
+const ruleFixturesDir = "../fixtures/rules"
+
+// fixtureSetup writes what a rule fixture needs and must not commit (package
+// zips), into the fixture's temporary copy.
+var fixtureSetup = map[string]func(t *testing.T, dir string){
+	"lambda-package-size": func(t *testing.T, dir string) {
+		writeZeroZip(t, filepath.Join(dir, "dist/process.zip"), 150<<20, nil)
+		writeZeroZip(t, filepath.Join(dir, "layers/deps.zip"), 110<<20, nil)
+		writeZeroZip(t, filepath.Join(dir, "dist/convert.zip"), 210<<20, nil)
+	},
+	"cma-config-schema": func(t *testing.T, dir string) {
+		writeZeroZip(t, filepath.Join(dir, "dist/sync-granule.zip"), 1<<10, map[string]string{
+			"schemas/config.json": `{"title": "SyncGranuleConfig", "type": "object",
+  "required": ["provider", "buckets", "downloadBucket"],
+  "properties": {"provider": {}, "buckets": {}, "downloadBucket": {}, "collection": {}, "stack": {}}}`,
+		})
+		writeZeroZip(t, filepath.Join(dir, "dist/move-granules.zip"), 1<<10, map[string]string{
+			"schemas/config.json": `{"type": "object", "additionalProperties": false,
+  "required": ["buckets"], "properties": {"buckets": {}, "distribution_endpoint": {}}}`,
+		})
+	},
+}
+
+// writeZeroZip writes a zip whose index.js is size zero bytes, deflated
+// (so a 150 MB package is a few hundred KB on disk), plus the given entries.
+func writeZeroZip(t *testing.T, path string, size int64, entries map[string]string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zw := zip.NewWriter(f)
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, flate.BestSpeed) })
+	w, err := zw.Create("index.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 1<<20)
+	for left := size; left > 0; left -= int64(len(chunk)) {
+		if _, err := w.Write(chunk[:min(int64(len(chunk)), left)]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, text := range entries {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(w, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// copyDir copies a fixture into a fresh folder so generated zips never land
+// in the source tree.
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lintRuleFixture lints a rule fixture: a deployment when it holds .tf
+// files (every rendering, with the Terraform problems), else each
+// .asl.json alone; with the usage evidence of logs/ when there is one and
+// the .stepshift.hcl when there is one.
+func lintRuleFixture(t *testing.T, dir string) []Finding {
+	t.Helper()
+	opts := Options{Today: goldenToday}
+	if src, err := os.ReadFile(filepath.Join(dir, ConfigFileName)); err == nil {
+		cfg, diags := ParseConfig(src, filepath.Join(dir, ConfigFileName))
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		opts.Config = cfg
+		if err := cfg.ApplyLimits(&opts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var byFunction map[string]*usage.Usage
+	if st, err := os.Stat(filepath.Join(dir, "logs")); err == nil && st.IsDir() {
+		c := usage.NewCollector()
+		if err := c.ParsePath(filepath.Join(dir, "logs")); err != nil {
+			t.Fatal(err)
+		}
+		byFunction = map[string]*usage.Usage{}
+		for _, u := range c.All() {
+			byFunction[u.Function] = u
+		}
+	}
+	var units []*Unit
+	var extra []Finding
+	if tf, _ := filepath.Glob(filepath.Join(dir, "*.tf")); len(tf) > 0 {
+		d := terraform.Load(dir, terraform.Options{})
+		units = deploymentUnits(d)
+		extra = TerraformFindings(d, opts.Config)
+	} else {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.asl.json"))
+		for _, f := range files {
+			doc, err := workflow.LoadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			units = append(units, &Unit{Doc: doc})
+		}
+	}
+	for _, u := range units {
+		u.Usage = byFunction
+	}
+	fs := append(Lint(units, opts), extra...)
+	SortFindings(fs)
+	return fs
+}
+
+// TestFactRuleFixtures lints fixtures/rules/<rule>/ (those with a want.golden)
+// and compares the findings of that rule, with their related Terraform
+// locations, with want.golden. Every fixture must trigger its rule.
+func TestFactRuleFixtures(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(ruleFixturesDir, "*", "want.golden"))
+	if len(dirs) < 20 && !*updateGolden {
+		t.Fatalf("found %d rule fixtures with want.golden, want at least 20", len(dirs))
+	}
+	if *updateGolden {
+		// -update also creates goldens for fixtures this test owns.
+		for id := range ownedRuleFixtures {
+			dirs = append(dirs, filepath.Join(ruleFixturesDir, id, "want.golden"))
+		}
+	}
+	seen := map[string]bool{}
+	for _, golden := range dirs {
+		src := filepath.Dir(golden)
+		id := filepath.Base(src)
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		t.Run(id, func(t *testing.T) {
+			if _, ok := LookupRule(id); !ok {
+				t.Fatalf("no rule %q", id)
+			}
+			dir := filepath.Join(t.TempDir(), id)
+			copyDir(t, src, dir)
+			if setup := fixtureSetup[id]; setup != nil {
+				setup(t, dir)
+			}
+			var mine []Finding
+			for _, f := range lintRuleFixture(t, dir) {
+				if f.Rule == id {
+					mine = append(mine, f)
+				}
+			}
+			if len(mine) == 0 {
+				t.Errorf("the fixture does not trigger %s", id)
+			}
+			checkGolden(t, filepath.Join(src, "want.golden"), renderFindings(mine, dir))
+		})
+	}
+}
+
+// ownedRuleFixtures are the rule fixtures of this file's rules.
+var ownedRuleFixtures = map[string]bool{
+	"lambda-memory": true, "lambda-timeout": true, "lambda-tmp-storage": true, "lambda-package-size": true,
+	"lambda-layers": true, "lambda-runtime": true, "lambda-image-package": true, "lambda-facts-unknown": true,
+	"task-timeout": true, "activity-heartbeat": true, "activity-lambda-retry": true, "lambda-retry": true,
+	"cma-event": true, "cma-replace-config": true, "cma-template": true, "cma-outputs": true, "cma-config-schema": true,
+	"usage-memory": true, "usage-duration": true, "usage-tmp": true, "terraform-config": true,
+}
+
+// TestFactRulesDocumented: each rule of this family is registered with a
+// page (`stepshift explain`) and a fixture of its own.
+func TestFactRulesDocumented(t *testing.T) {
+	for id := range ownedRuleFixtures {
+		r, ok := LookupRule(id)
+		if !ok {
+			t.Errorf("%s is not registered", id)
+			continue
+		}
+		if r.Summary == "" || r.Doc.Checks == "" || r.Doc.Why == "" || r.Doc.Fix == "" || r.Doc.Example == "" {
+			t.Errorf("%s: summary, checks, example, why and fix must all be written", id)
+		}
+		if _, err := os.Stat(filepath.Join(ruleFixturesDir, id, "want.golden")); err != nil {
+			t.Errorf("%s has no fixture: %v", id, err)
+		}
+	}
+}
+
+// TestFactFindingsPointIntoTheirState: on every deployment fixture, each
+// finding of this family lies inside a Task state (its Pointer is the state
+// or below it), which is how the summary table and `migrate --over-limit`
+// join findings to steps.
+func TestFactFindingsPointIntoTheirState(t *testing.T) {
+	terraformtest.EnsureBigZip(t)
+	for _, name := range []string{"cumulus-tf", "heredoc", "python-nested"} {
+		for _, f := range lintDeployment(t, filepath.Join(deploymentsDir, name), Options{Today: goldenToday}) {
+			if !ownedRuleFixtures[f.Rule] || f.Rule == "terraform-config" {
+				continue
+			}
+			if !strings.HasPrefix(f.Pointer, "/States/") && !strings.Contains(f.Pointer, "/States/") {
+				t.Errorf("%s: %s has pointer %q, not inside a state", name, f, f.Pointer)
+			}
+			if f.Range.IsZero() {
+				t.Errorf("%s: %s has no range", name, f)
+			}
+		}
+	}
+}

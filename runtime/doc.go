@@ -1,0 +1,13 @@
+// Package runtime is `stepshift worker`: a Step Functions activity worker
+// that runs a Lambda function's own code through the Lambda Runtime API, so
+// any Lambda runtime (provided.al2023, nodejs, python, ...) works unchanged.
+//
+// The pieces, one file each:
+//   - fetch.go: GetFunction → download Code.Location → SHA-256 → extract; layers.
+//   - extract.go: zip extraction that cannot leave its root (zip-slip, symlinks,
+//     zip bombs counted while writing, not from headers).
+//   - runtimeapi.go: one Runtime API server and one bootstrap process per
+//     concurrency slot, kept warm, restarted after a crash, timeout or OOM.
+//   - worker.go: the poll → invoke → answer loop, heartbeats, reload, shutdown.
+//   - report.go and logging.go: the Lambda-style REPORT line and JSON logs.
+package runtime
