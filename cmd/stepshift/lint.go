@@ -89,6 +89,9 @@ func lintAction(c *cli.Context) error {
 		return err
 	}
 	opts.Config = run.cfg
+	if err := run.cfg.ApplyLimits(&opts); err != nil {
+		return usageErrorf("%v", err)
+	}
 
 	if err := run.collect(c.Args().Slice()); err != nil {
 		return err
@@ -284,7 +287,7 @@ func (r *lintRun) collect(args []string) error {
 		for path, f := range d.Files {
 			r.sources[filepath.Clean(path)] = f.Bytes
 		}
-		r.extra = append(r.extra, terraformFindings(d.Diagnostics)...)
+		r.extra = append(r.extra, lint.TerraformFindings(d, r.cfg)...)
 		rendered := map[string]bool{}
 		for _, rn := range d.Renderings {
 			if rn.Document != nil {
@@ -379,29 +382,6 @@ func loadParallel(paths []string) []loaded {
 	}
 	close(next)
 	wg.Wait()
-	return out
-}
-
-// terraformFindings reports problems in the Terraform configuration (invalid
-// HCL, a missing template, an unreadable zip) under the terraform-config rule.
-func terraformFindings(diags hcl.Diagnostics) []lint.Finding {
-	var out []lint.Finding
-	for _, d := range diags {
-		sev := lint.Error
-		if d.Severity == hcl.DiagWarning {
-			sev = lint.Warning
-		}
-		msg := d.Summary
-		if d.Detail != "" {
-			msg += ": " + d.Detail
-		}
-		f := lint.Finding{Rule: "terraform-config", Severity: sev, Message: msg}
-		if d.Subject != nil {
-			f.Range = terraform.WorkflowRange(*d.Subject)
-			f.Range.Filename = filepath.Clean(f.Range.Filename)
-		}
-		out = append(out, f)
-	}
 	return out
 }
 
