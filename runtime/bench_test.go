@@ -22,7 +22,7 @@ import (
 // Budget: p50 under 2 ms.
 func BenchmarkTaskOverhead(b *testing.B) {
 	e := newTestEnv(b, fakeFunction{Zip: bootstrapZip(b, "echo")})
-	e.fake.pollWait = 10 * time.Second
+	e.fake.setPollWait(10 * time.Second)
 	e.fake.addTask(`{"warm":true}`)
 	_, stop := e.start(b)
 	e.fake.waitAnswers(b, 1, 30*time.Second)
@@ -51,7 +51,7 @@ func BenchmarkTaskOverhead(b *testing.B) {
 func BenchmarkThroughputConcurrency8(b *testing.B) {
 	e := newTestEnv(b, fakeFunction{Zip: bootstrapZip(b, "echo")})
 	e.cfg.Concurrency = 8
-	e.fake.pollWait = 10 * time.Second
+	e.fake.setPollWait(10 * time.Second)
 	_, stop := e.start(b)
 	for range 8 {
 		e.fake.addTask(`{"warm":true}`)
@@ -142,7 +142,7 @@ func TestIdleWorkerRSS(t *testing.T) {
 		}
 	}
 	e := newTestEnv(t, fakeFunction{Zip: bootstrapZip(t, "echo")})
-	e.fake.pollWait = 30 * time.Second
+	e.fake.setPollWait(30 * time.Second)
 	cmd := exec.Command(bin, "cumulus-ecs-task", "--activityArn", e.cfg.ActivityARN, "--lambdaArn", e.cfg.Function,
 		"--endpoint-url", e.fake.srv.URL, "--directory", e.cfg.TaskRoot, "--work-directory", e.cfg.WorkDir, "--layer-directory", e.cfg.LayerRoot)
 	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=us-west-2", "AWS_EC2_METADATA_DISABLED=true")

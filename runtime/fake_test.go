@@ -189,9 +189,27 @@ func newFakeAWS(t testing.TB, fn fakeFunction) *fakeAWS {
 	mux.HandleFunc("GET /2015-03-31/functions/{name}/configuration", f.getConfiguration)
 	mux.HandleFunc("GET /2018-10-31/layers", f.getLayer)
 	mux.HandleFunc("GET /code/{what}", f.code)
-	f.srv = httptest.NewServer(mux)
+	// Assign before Start so the handlers' reads of f.srv happen after it:
+	// requests come from another process, which gives the race detector no
+	// happens-before edge otherwise.
+	f.srv = httptest.NewUnstartedServer(mux)
+	f.srv.Start()
 	t.Cleanup(f.srv.Close)
 	return f
+}
+
+// setPollWait and currentPollWait guard pollWait: tests change it while the
+// server runs.
+func (f *fakeAWS) setPollWait(d time.Duration) {
+	f.mu.Lock()
+	f.setPollWait(d)
+	f.mu.Unlock()
+}
+
+func (f *fakeAWS) currentPollWait() time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.pollWait
 }
 
 func (f *fakeAWS) addTask(input string) string {
@@ -243,7 +261,7 @@ func (f *fakeAWS) stepFunctions(w http.ResponseWriter, r *http.Request) {
 			f.handedAt[task.Token] = time.Now()
 			f.mu.Unlock()
 			writeJSON(w, map[string]string{"taskToken": task.Token, "input": task.Input})
-		case <-time.After(f.pollWait):
+		case <-time.After(f.currentPollWait()):
 			writeJSON(w, map[string]string{})
 		case <-r.Context().Done():
 		}

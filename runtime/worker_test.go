@@ -328,7 +328,7 @@ func TestPollFaultsBackOffAndRecover(t *testing.T) {
 
 func TestEmptyPollsDoNotHotLoop(t *testing.T) {
 	e := newTestEnv(t, fakeFunction{Zip: bootstrapZip(t, "echo")})
-	e.fake.pollWait = 0 // answer at once with no task, as stepfunctions-local does
+	e.fake.setPollWait(0) // answer at once with no task, as stepfunctions-local does
 	e.cfg.EmptyPollDelay = 100 * time.Millisecond
 	_, stop := e.start(t)
 	time.Sleep(time.Second)
