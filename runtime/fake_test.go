@@ -202,7 +202,7 @@ func newFakeAWS(t testing.TB, fn fakeFunction) *fakeAWS {
 // server runs.
 func (f *fakeAWS) setPollWait(d time.Duration) {
 	f.mu.Lock()
-	f.setPollWait(d)
+	f.pollWait = d
 	f.mu.Unlock()
 }
 
