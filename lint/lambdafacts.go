@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"github.com/stepshift/stepshift/usage"
 	"math"
 	"path/filepath"
 	"strconv"
@@ -234,24 +235,7 @@ func percentOf(v, limit float64) string {
 }
 
 // commas renders n with thousands separators: 12000 → "12,000".
-func commas(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func commas(n int64) string { return usage.Thousands(n) }
 
 // megabytes renders a byte count in MB (2^20 bytes, as Lambda's quotas
 // count them) with one decimal below 100 MB.

@@ -134,8 +134,12 @@ func FormatMs(ms float64) string {
 }
 
 // thousands renders n with comma thousands separators: 1204 → "1,204".
-func thousands(n int) string {
-	s := strconv.Itoa(n)
+func thousands(n int) string { return Thousands(int64(n)) }
+
+// Thousands renders n with comma thousands separators, the way evidence and
+// findings print counts and sizes: 12000 → "12,000".
+func Thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
 	neg := strings.HasPrefix(s, "-")
 	if neg {
 		s = s[1:]

@@ -97,7 +97,7 @@ func lintAction(c *cli.Context) error {
 		return err
 	}
 	findings := append(lint.Lint(run.units, opts), run.extra...)
-	sortFindings(findings)
+	lint.SortFindings(findings)
 
 	in := report.Input{Findings: findings, Sources: run.sources, Files: run.files, ToolVersion: version}
 	for _, r := range lint.Rules() {
@@ -383,25 +383,6 @@ func loadParallel(paths []string) []loaded {
 	close(next)
 	wg.Wait()
 	return out
-}
-
-func sortFindings(fs []lint.Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if a.Range.Filename != b.Range.Filename {
-			return a.Range.Filename < b.Range.Filename
-		}
-		if a.Range.Start.Line != b.Range.Start.Line {
-			return a.Range.Start.Line < b.Range.Start.Line
-		}
-		if a.Range.Start.Column != b.Range.Start.Column {
-			return a.Range.Start.Column < b.Range.Start.Column
-		}
-		if a.Rule != b.Rule {
-			return a.Rule < b.Rule
-		}
-		return a.Message < b.Message
-	})
 }
 
 // summaryRows builds the per-task table: each Task state's Lambda facts and a
