@@ -2,15 +2,17 @@ package lint
 
 import (
 	"fmt"
-	"github.com/stepshift/stepshift/usage"
 	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/stepshift/stepshift/schemas"
 	"github.com/stepshift/stepshift/terraform"
+	"github.com/stepshift/stepshift/usage"
 	"github.com/stepshift/stepshift/workflow"
 )
 
@@ -97,6 +99,46 @@ func (t taskFacts) functionName() string {
 	return ""
 }
 
+// FunctionName is the name of the Lambda a Task state runs, the way the
+// usage rules look up its logs: the function_name the deployment sets, else
+// the name in an evaluated or literal ARN; "" when unknown or not a Lambda.
+func (u *Unit) FunctionName(st *workflow.State) string {
+	return u.facts(st).functionName()
+}
+
+// LambdaRef is how Lambda's API can name the function a Task state runs:
+// its ARN when the deployment evaluated one or the definition writes one
+// (so the account and region are the ones the workflow uses), else its
+// function name; "" when the Task runs no Lambda stepshift can name.
+func (u *Unit) LambdaRef(st *workflow.State) string {
+	t := u.facts(st)
+	if t.task != nil && t.task.Target.Value.Known && strings.HasPrefix(t.task.Target.Value.Value, "arn:") && nameFromARN(t.task.Target.Value.Value) != "" {
+		return t.task.Target.Value.Value
+	}
+	if r := st.Resource; r != nil {
+		switch {
+		case r.Kind == workflow.LambdaARN && r.ARN != "":
+			return r.ARN
+		case r.Kind == workflow.LambdaInvoke && r.FunctionName != nil && r.FunctionName.Kind == workflow.String &&
+			!r.FunctionName.IsTemplated() && !strings.HasSuffix(r.FunctionName.Key, ".$"):
+			return r.FunctionName.Str
+		}
+	}
+	if t.lambda != nil {
+		return t.functionName()
+	}
+	return ""
+}
+
+// facts is taskFacts for one state outside a Pass.
+func (u *Unit) facts(st *workflow.State) taskFacts {
+	tf := taskFacts{state: st, task: u.Task(st)}
+	if tf.task != nil && tf.task.Target.Kind == terraform.TargetLambda {
+		tf.lambda = tf.task.Lambda
+	}
+	return tf
+}
+
 // nameFromARN returns the function name of a Lambda ARN
 // ("arn:aws:lambda:us-east-1:1234:function:name[:qualifier]") or of a
 // bare name; "" for other ARNs.
@@ -148,10 +190,16 @@ func (t taskFacts) migrateHint() string {
 // withFact adds the Terraform location that set a fact as related
 // information ("terraform.tfvars:17:19: memory_size is set here").
 func withFact[T any](f *Finding, fact terraform.Fact[T], what string) *Finding {
-	if fact.Range.Filename == "" {
+	return withRange(f, fact.Range, what)
+}
+
+// withRange adds a Terraform location as related information; a zero
+// range (a value from outside Terraform) adds nothing.
+func withRange(f *Finding, rng hcl.Range, what string) *Finding {
+	if rng.Filename == "" {
 		return f
 	}
-	r := terraform.WorkflowRange(fact.Range)
+	r := terraform.WorkflowRange(rng)
 	r.Filename = filepath.Clean(r.Filename)
 	return f.WithRelated(r, "%s", what)
 }

@@ -3,6 +3,7 @@ package lint
 import (
 	"archive/zip"
 	"compress/flate"
+	"encoding/json"
 	"io"
 	"io/fs"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stepshift/stepshift/deployed"
 	"github.com/stepshift/stepshift/terraform"
 	"github.com/stepshift/stepshift/terraform/terraformtest"
 	"github.com/stepshift/stepshift/usage"
@@ -148,9 +150,39 @@ func lintRuleFixture(t *testing.T, dir string) []Finding {
 	for _, u := range units {
 		u.Usage = byFunction
 	}
+	overlayDeployed(t, dir, units)
 	fs := append(Lint(units, opts), extra...)
 	SortFindings(fs)
 	return fs
+}
+
+// overlayDeployed joins the function configurations of dir/deployed.json
+// (what GetFunctionConfiguration would answer) to each Task's Lambda by
+// function name, as `lint --aws` does.
+func overlayDeployed(t *testing.T, dir string, units []*Unit) {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(dir, "deployed.json"))
+	if err != nil {
+		return
+	}
+	var configs []*deployed.FunctionConfig
+	if err := json.Unmarshal(src, &configs); err != nil {
+		t.Fatalf("deployed.json: %v", err)
+	}
+	byName := map[string]*deployed.FunctionConfig{}
+	for _, c := range configs {
+		byName[c.FunctionName] = c
+	}
+	for _, u := range units {
+		for _, task := range u.Tasks {
+			if task.Lambda == nil || !task.Lambda.FunctionName.Known {
+				continue
+			}
+			if c := byName[task.Lambda.FunctionName.Value]; c != nil {
+				task.Lambda = deployed.Overlay(task.Lambda, c)
+			}
+		}
+	}
 }
 
 // TestFactRuleFixtures lints fixtures/rules/<rule>/ (those with a want.golden)
@@ -205,6 +237,7 @@ var ownedRuleFixtures = map[string]bool{
 	"task-timeout": true, "activity-heartbeat": true, "activity-lambda-retry": true, "lambda-retry": true,
 	"cma-event": true, "cma-replace-config": true, "cma-template": true, "cma-outputs": true, "cma-config-schema": true,
 	"usage-memory": true, "usage-duration": true, "usage-tmp": true, "terraform-config": true,
+	"lambda-drift": true,
 }
 
 // TestFactRulesDocumented: each rule of this family is registered with a

@@ -37,6 +37,21 @@ type LambdaFacts struct {
 	Package          Package
 	LayerCount       Fact[int]
 	Layers           []Layer
+
+	// Drift lists the settings whose deployed value (package deployed,
+	// `lint --aws`) differs from the value above: a pending `terraform
+	// apply`, or a change made outside Terraform that the next apply undoes.
+	Drift []Drift
+}
+
+// Drift is one setting of a function whose deployed value differs from the
+// one the configuration gives. The configured value stays in LambdaFacts,
+// since it is what the next apply deploys.
+type Drift struct {
+	Setting    string    // the Terraform argument: "memory_size", "timeout", "ephemeral_storage.size", "runtime"...
+	Configured string    // as the configuration gives it: "3008"
+	Deployed   string    // as Lambda reports it: "1024"
+	Range      hcl.Range // where the configured value is written; zero when defaulted
 }
 
 // Package is where a function's (or layer's) code comes from.

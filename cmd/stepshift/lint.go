@@ -15,9 +15,11 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/urfave/cli/v2"
 
+	"github.com/stepshift/stepshift/deployed"
 	"github.com/stepshift/stepshift/lint"
 	"github.com/stepshift/stepshift/lint/report"
 	"github.com/stepshift/stepshift/terraform"
+	"github.com/stepshift/stepshift/usage"
 	"github.com/stepshift/stepshift/workflow"
 )
 
@@ -36,7 +38,7 @@ func init() {
 }
 
 func lintFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "output format: " + strings.Join(report.Formats(), ", ")},
 		&cli.BoolFlag{Name: "no-color", Usage: "no ANSI colour even on a terminal (NO_COLOR is honoured too)"},
 		&cli.StringFlag{Name: "fail-on", Value: "error", Usage: "lowest severity that makes the exit code 1: error, warning or info"},
@@ -50,7 +52,7 @@ func lintFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "var", Usage: "a Terraform variable NAME=VALUE (repeatable), as terraform -var"},
 		&cli.StringFlag{Name: "tfstate", Usage: "terraform.tfstate or `terraform show -json` output with concrete values"},
 		&cli.StringFlag{Name: "today", Usage: "the date runtime deprecation rules compare with (YYYY-MM-DD; default today)"},
-	}
+	}, awsFlags()...)
 }
 
 // lintRun is one invocation's inputs after flags are read.
@@ -66,6 +68,10 @@ type lintRun struct {
 	units   []*lint.Unit
 	extra   []lint.Finding // findings from outside the engine (Terraform configuration problems)
 	deploys []*terraform.Deployment
+
+	aws     *deployed.Client           // with --aws or --state-machine
+	configs []*deployed.FunctionConfig // what Lambda answered, one per function
+	notes   []string                   // said on stderr, no effect on the exit code
 }
 
 func lintAction(c *cli.Context) error {
@@ -93,7 +99,29 @@ func lintAction(c *cli.Context) error {
 		return usageErrorf("%v", err)
 	}
 
-	if err := run.collect(c.Args().Slice()); err != nil {
+	since, err := checkAWSFlags(c)
+	if err != nil {
+		return err
+	}
+
+	args := c.Args().Slice()
+	if len(args) == 0 && len(c.StringSlice("state-machine")) > 0 {
+		args = nil // only the deployed machines
+	} else if len(args) == 0 {
+		args = []string{"."}
+	}
+	if err := run.collect(args); err != nil {
+		return err
+	}
+	if err := run.addStateMachines(c.Context); err != nil {
+		return err
+	}
+	if awsWanted(c) {
+		if err := run.addDeployedFacts(c.Context); err != nil {
+			return err
+		}
+	}
+	if err := run.addUsage(c.Context, since); err != nil {
 		return err
 	}
 	findings := append(lint.Lint(run.units, opts), run.extra...)
@@ -108,6 +136,9 @@ func lintAction(c *cli.Context) error {
 	}
 	if err := rep.Report(run.stdout, in); err != nil {
 		return internalErrorf("writing the report: %v", err)
+	}
+	for _, msg := range run.notes {
+		fmt.Fprintf(c.App.ErrWriter, "stepshift: note: %s\n", msg)
 	}
 	for _, msg := range run.ioErrors {
 		fmt.Fprintf(c.App.ErrWriter, "stepshift: %s\n", msg)
@@ -189,9 +220,6 @@ func hasTerraform(dir string) bool {
 // collect turns PATH arguments into lint units: workflow files, stdin, and
 // every rendering of the deployments they belong to.
 func (r *lintRun) collect(args []string) error {
-	if len(args) == 0 {
-		args = []string{"."}
-	}
 	var workflows []string          // workflow files asked for, cleaned
 	deployAll := map[string]bool{}  // deployment folders whose every rendering is linted
 	var stdinDoc *workflow.Document // "-"
@@ -394,12 +422,12 @@ func summaryRows(units []*lint.Unit, findings []lint.Finding) []report.SummaryRo
 			if st.Type != "Task" {
 				continue
 			}
-			row := report.SummaryRow{Workflow: u.Doc.Filename, Rendering: u.Label, State: st.Name, Verdict: "ok"}
+			row := report.SummaryRow{Workflow: u.Doc.Filename, Rendering: u.Label, State: st.Name, Verdict: report.VerdictOK}
 			task := u.Tasks[st]
 			switch {
 			case st.Resource != nil && st.Resource.Kind == workflow.Activity,
 				task != nil && task.Target.Kind == terraform.TargetActivity:
-				row.Verdict = "activity"
+				row.Verdict = report.VerdictActivity
 			case task != nil && task.Lambda != nil:
 				l := task.Lambda
 				row.Lambda = l.Address
@@ -418,10 +446,16 @@ func summaryRows(units []*lint.Unit, findings []lint.Finding) []report.SummaryRo
 					row.UnzippedBytes = &v
 				}
 				if row.MemoryMB == nil || row.TimeoutSeconds == nil {
-					row.Verdict = "unknown"
+					row.Verdict = report.VerdictUnknown
 				}
 			default:
-				row.Verdict = "unknown"
+				row.Verdict = report.VerdictUnknown
+			}
+			if us := u.Usage[u.FunctionName(st)]; us != nil {
+				addUsageColumns(&row, us)
+			}
+			if task != nil && task.Lambda != nil && task.Lambda.MemoryMB.Source == terraform.SourceAWS {
+				row.Note = "facts from the deployed configuration"
 			}
 			prefix := st.Pointer() + "/"
 			for _, f := range findings {
@@ -433,15 +467,27 @@ func summaryRows(units []*lint.Unit, findings []lint.Finding) []report.SummaryRo
 				}
 				switch {
 				case f.Severity == lint.Error:
-					row.Verdict = "over limit"
-				case f.Severity == lint.Warning && row.Verdict != "over limit":
-					row.Verdict = "near limit"
+					row.Verdict = report.VerdictOverLimit
+				case f.Severity == lint.Warning && row.Verdict != report.VerdictOverLimit:
+					row.Verdict = report.VerdictNearLimit
 				}
 			}
 			rows = append(rows, row)
 		}
 	}
 	return rows
+}
+
+// addUsageColumns fills the table's evidence columns from a function's logs.
+func addUsageColumns(row *report.SummaryRow, us *usage.Usage) {
+	seconds := func(ms float64) *float64 { v := ms / 1000; return &v }
+	count := func(n int) *int { return &n }
+	row.Invocations = count(us.Invocations)
+	if us.Invocations > 0 {
+		row.P50Seconds, row.P95Seconds, row.MaxSeconds = seconds(us.DurationP50Ms), seconds(us.DurationP95Ms), seconds(us.DurationMaxMs)
+		row.MaxMemoryMB = count(us.MaxMemoryUsedMB)
+	}
+	row.Timeouts, row.OutOfMemory, row.DiskFull = count(us.Timeouts), count(us.OutOfMemory), count(us.DiskFull)
 }
 
 func knownInt(f terraform.Fact[int]) *int {

@@ -1,0 +1,386 @@
+package main
+
+// What `stepshift lint` learns from outside the repository: the deployed
+// configuration of each Task's Lambda and deployed state machines (--aws,
+// --state-machine), and how the Lambdas really ran (--logs, --since).
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/urfave/cli/v2"
+
+	"github.com/stepshift/stepshift/deployed"
+	"github.com/stepshift/stepshift/lint"
+	"github.com/stepshift/stepshift/terraform"
+	"github.com/stepshift/stepshift/usage"
+	"github.com/stepshift/stepshift/workflow"
+)
+
+// logConcurrency bounds the CloudWatch Logs reads in flight: each is a
+// paged FilterLogEvents loop, and the account's rate limit is shared.
+const logConcurrency = 4
+
+func awsFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "aws", Usage: "read each Task's Lambda configuration from the deployed account (lambda:GetFunctionConfiguration; standard AWS credential chain)"},
+		&cli.StringFlag{Name: "region", Usage: "AWS region (default: AWS_REGION or the profile's)"},
+		&cli.StringFlag{Name: "profile", Usage: "AWS shared-config profile"},
+		&cli.StringFlag{Name: "endpoint-url", Usage: "send every AWS call to this endpoint (a local emulator such as moto_server)"},
+		&cli.StringSliceFlag{Name: "state-machine", Usage: "lint a deployed state machine: its ARN, or a name prefix for every machine whose name starts with it (repeatable; implies --aws)"},
+		&cli.StringFlag{Name: "save-definitions", Usage: "write deployed definitions to `DIR` as NAME.asl.json so finding positions refer to files"},
+		&cli.StringSliceFlag{Name: "logs", Usage: "Lambda log files or folders as usage evidence: REPORT lines, JSON log format, FilterLogEvents exports (repeatable; a file or sub-folder per function)"},
+		&cli.StringFlag{Name: "since", Usage: "with --aws, read each Task's Lambda logs from CloudWatch Logs over this window (14d, 36h, 90m) as usage evidence"},
+	}
+}
+
+// parseSince reads a look-back window: Go durations plus days (d) and weeks (w).
+func parseSince(s string) (time.Duration, error) {
+	unit := time.Duration(0)
+	switch {
+	case strings.HasSuffix(s, "d"):
+		unit = 24 * time.Hour
+	case strings.HasSuffix(s, "w"):
+		unit = 7 * 24 * time.Hour
+	}
+	var d time.Duration
+	if unit != 0 {
+		n, err := strconv.ParseFloat(strings.TrimSpace(s[:len(s)-1]), 64)
+		if err != nil {
+			return 0, fmt.Errorf("want a window such as 14d, 36h or 90m")
+		}
+		d = time.Duration(n * float64(unit))
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, fmt.Errorf("want a window such as 14d, 36h or 90m")
+		}
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("the window must be positive")
+	}
+	return d, nil
+}
+
+// awsWanted reports whether the run talks to AWS.
+func awsWanted(c *cli.Context) bool {
+	return c.Bool("aws") || len(c.StringSlice("state-machine")) > 0
+}
+
+// checkAWSFlags rejects flag combinations before anything is read.
+func checkAWSFlags(c *cli.Context) (since time.Duration, err error) {
+	if !awsWanted(c) {
+		for _, name := range []string{"region", "profile", "endpoint-url", "since", "save-definitions"} {
+			if c.IsSet(name) {
+				return 0, usageErrorf("--%s needs --aws or --state-machine", name)
+			}
+		}
+	}
+	if c.IsSet("save-definitions") && len(c.StringSlice("state-machine")) == 0 {
+		return 0, usageErrorf("--save-definitions needs --state-machine")
+	}
+	if s := c.String("since"); s != "" {
+		if since, err = parseSince(s); err != nil {
+			return 0, usageErrorf("--since %q: %v", s, err)
+		}
+	}
+	return since, nil
+}
+
+// awsClient builds the client once per run.
+func (r *lintRun) awsClient(ctx context.Context) (*deployed.Client, error) {
+	if r.aws != nil {
+		return r.aws, nil
+	}
+	client, err := deployed.New(ctx, deployed.Options{Region: r.c.String("region"), Profile: r.c.String("profile"), EndpointURL: r.c.String("endpoint-url")})
+	if err != nil {
+		return nil, usageErrorf("--aws: %v", err)
+	}
+	r.aws = client
+	return client, nil
+}
+
+// awsProblem records a failed AWS call: a missing function or log group is
+// a note (not deployed yet, never ran), anything else makes the exit code 3
+// once the report of what could be linted is out.
+func (r *lintRun) awsProblem(err error) {
+	var e *deployed.Error
+	if errors.As(err, &e) && e.Kind == deployed.ErrNotFound {
+		r.notes = append(r.notes, e.Message)
+		return
+	}
+	r.ioErrors = append(r.ioErrors, "aws: "+err.Error())
+}
+
+// addStateMachines lints deployed definitions: each becomes a unit named
+// after its saved copy (--save-definitions) or its ARN.
+func (r *lintRun) addStateMachines(ctx context.Context) error {
+	wanted := r.c.StringSlice("state-machine")
+	if len(wanted) == 0 {
+		return nil
+	}
+	client, err := r.awsClient(ctx)
+	if err != nil {
+		return err
+	}
+	var machines []*deployed.StateMachine
+	for _, w := range wanted {
+		found, err := client.StateMachines(ctx, w)
+		if err != nil {
+			r.awsProblem(err)
+			continue
+		}
+		if len(found) == 0 {
+			r.ioErrors = append(r.ioErrors, fmt.Sprintf("aws: no state machine is named %s or has a name starting with it in %s", w, client.Region()))
+		}
+		machines = append(machines, found...)
+	}
+	var ok []*deployed.StateMachine
+	for _, m := range machines {
+		if m.Err != nil {
+			r.awsProblem(m.Err)
+			continue
+		}
+		ok = append(ok, m)
+	}
+	var saved []string
+	if dir := r.c.String("save-definitions"); dir != "" {
+		if saved, err = deployed.SaveDefinitions(dir, ok); err != nil {
+			return internalErrorf("--save-definitions: %v", err)
+		}
+	}
+	for i, m := range ok {
+		name := m.ARN
+		if saved != nil && saved[i] != "" {
+			name = filepath.Clean(saved[i])
+		}
+		doc := workflow.Load([]byte(m.Definition), workflow.Options{Filename: name})
+		r.addUnit(&lint.Unit{Doc: doc, Label: m.ARN})
+	}
+	return nil
+}
+
+// addDeployedFacts asks Lambda for the configuration of every Task's
+// function, once per function, and joins it to what Terraform knows.
+func (r *lintRun) addDeployedFacts(ctx context.Context) error {
+	client, err := r.awsClient(ctx)
+	if err != nil {
+		return err
+	}
+	type use struct {
+		unit *lint.Unit
+		st   *workflow.State
+	}
+	byRef := map[string][]use{}
+	var refs []string
+	for _, u := range r.units {
+		for _, st := range u.Doc.States {
+			if st.Type != "Task" {
+				continue
+			}
+			ref := u.LambdaRef(st)
+			if ref == "" {
+				continue
+			}
+			if _, seen := byRef[ref]; !seen {
+				refs = append(refs, ref)
+			}
+			byRef[ref] = append(byRef[ref], use{u, st})
+		}
+	}
+	results, err := client.Functions(ctx, refs)
+	if err != nil {
+		return internalErrorf("aws: %v", err)
+	}
+	for i, res := range results {
+		if res.Err != nil {
+			r.awsProblem(res.Err)
+			continue
+		}
+		r.configs = append(r.configs, res.Config)
+		for _, at := range byRef[refs[i]] {
+			if at.unit.Tasks == nil {
+				at.unit.Tasks = map[*workflow.State]*terraform.Task{}
+			}
+			task := at.unit.Tasks[at.st]
+			if task == nil {
+				// No Terraform around this definition: the Task's literal
+				// ARN is all there is, and Lambda's answer is every fact.
+				task = &terraform.Task{State: at.st, Target: terraform.Target{Kind: terraform.TargetLambda, Expr: refs[i],
+					Value: terraform.Fact[string]{Value: res.Config.FunctionArn, Known: true, Source: terraform.SourceAWS}}}
+				at.unit.Tasks[at.st] = task
+			}
+			if task.Target.Kind != terraform.TargetLambda {
+				continue
+			}
+			task.Lambda = deployed.Overlay(task.Lambda, res.Config)
+		}
+	}
+	return nil
+}
+
+// addUsage reads --logs and, with --since, each Task Lambda's CloudWatch
+// logs, and gives every unit the evidence by function name.
+func (r *lintRun) addUsage(ctx context.Context, since time.Duration) error {
+	paths := r.c.StringSlice("logs")
+	if len(paths) == 0 && since == 0 {
+		return nil
+	}
+	collector := usage.NewCollector()
+	for _, p := range paths {
+		if err := collector.ParsePath(p); err != nil {
+			return usageErrorf("--logs: %v", err)
+		}
+	}
+	if since > 0 {
+		if err := r.readCloudWatch(ctx, collector, since); err != nil {
+			return err
+		}
+	}
+	rep := collector.Report()
+	if rep.Malformed > 0 {
+		msg := fmt.Sprintf("%s log line(s) looked like Lambda evidence but could not be read", usage.Thousands(int64(rep.Malformed)))
+		if len(rep.Samples) > 0 {
+			s := rep.Samples[0]
+			msg += fmt.Sprintf("; the first: %s:%d: %s", s.Source, s.Line, s.Reason)
+		}
+		r.notes = append(r.notes, msg)
+	}
+	byFunction := map[string]*usage.Usage{}
+	for _, u := range collector.All() {
+		byFunction[u.Function] = u
+	}
+	for _, u := range r.units {
+		u.Usage = byFunction
+	}
+	return nil
+}
+
+// readCloudWatch reads the logs of every Task's Lambda over the window, a
+// few functions at once, with a progress bar on a terminal.
+func (r *lintRun) readCloudWatch(ctx context.Context, into *usage.Collector, since time.Duration) error {
+	client, err := r.awsClient(ctx)
+	if err != nil {
+		return err
+	}
+	groups := map[string]string{} // function name → log group ("" for /aws/lambda/<name>)
+	for _, cfg := range r.configs {
+		groups[cfg.FunctionName] = cfg.LogGroup
+	}
+	for _, u := range r.units {
+		for _, st := range u.Doc.States {
+			if name := u.FunctionName(st); st.Type == "Task" && name != "" {
+				if _, ok := groups[name]; !ok {
+					groups[name] = ""
+				}
+			}
+		}
+	}
+	names := make([]string, 0, len(groups))
+	for n := range groups {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return nil
+	}
+	end := time.Now()
+	start := end.Add(-since)
+	bar := newLogProgress(r.c.App.ErrWriter, len(names))
+	var (
+		mu     sync.Mutex
+		events int
+		wg     sync.WaitGroup
+		next   = make(chan string)
+		reads  = make(map[string]*deployed.LogRead, len(names))
+		errs   = make(map[string]error)
+	)
+	for range min(logConcurrency, len(names)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for name := range next {
+				seen := 0
+				read, err := client.LogsFrom(ctx, name, groups[name], start, end, func(n int) {
+					mu.Lock()
+					events += n - seen
+					seen = n
+					bar.describe(events)
+					mu.Unlock()
+				})
+				mu.Lock()
+				reads[name], errs[name] = read, err
+				bar.done()
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, n := range names {
+		next <- n
+	}
+	close(next)
+	wg.Wait()
+	bar.finish()
+	for _, n := range names {
+		if read := reads[n]; read != nil {
+			if read.Collector != nil {
+				into.Merge(read.Collector)
+			}
+			if read.Note != "" {
+				r.notes = append(r.notes, read.Note)
+			}
+		}
+		if err := errs[n]; err != nil {
+			if ctx.Err() != nil {
+				return internalErrorf("reading logs: %v", ctx.Err())
+			}
+			r.awsProblem(err)
+		}
+	}
+	return nil
+}
+
+// logProgress is the CloudWatch Logs progress bar, silent when stderr is
+// not a terminal (CI logs and pipes get no control characters).
+type logProgress struct{ bar *progressbar.ProgressBar }
+
+func newLogProgress(w io.Writer, functions int) *logProgress {
+	if !isTerminal(w) {
+		return &logProgress{}
+	}
+	return &logProgress{bar: progressbar.NewOptions(functions,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("reading Lambda logs"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetItsString("functions"),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)}
+}
+
+func (p *logProgress) describe(events int) {
+	if p.bar != nil {
+		p.bar.Describe(fmt.Sprintf("reading Lambda logs (%s events)", usage.Thousands(int64(events))))
+	}
+}
+
+func (p *logProgress) done() {
+	if p.bar != nil {
+		p.bar.Add(1)
+	}
+}
+
+func (p *logProgress) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}
