@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stepshift/stepshift/internal/standin"
 )
 
 // fakeAWS speaks just enough Lambda (restJson1) and CloudWatch Logs
@@ -175,7 +177,7 @@ func (f *fakeAWS) logs(w http.ResponseWriter, r *http.Request, target string) {
 }
 
 func faultClient(t *testing.T, srv *httptest.Server, opts Options) *Client {
-	testCredentials(t)
+	standin.TestCredentials(t)
 	opts.EndpointURL = srv.URL
 	opts.MaxBackoff = 5 * time.Millisecond
 	c, err := New(context.Background(), opts)

@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,42 +23,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/stepshift/stepshift/internal/standin"
 )
-
-func testCredentials(t *testing.T) {
-	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_PROFILE", "")
-	// Keep a developer's ~/.aws out of the tests.
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
-}
-
-// createRole makes the IAM role moto's CreateFunction insists on, with a raw
-// query-protocol call (the IAM SDK module is not a dependency of stepshift).
-func createRole(t *testing.T, endpoint, name string) string {
-	t.Helper()
-	form := url.Values{
-		"Action":                   {"CreateRole"},
-		"Version":                  {"2010-05-08"},
-		"RoleName":                 {name},
-		"AssumeRolePolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`},
-	}
-	req, _ := http.NewRequest("POST", endpoint+"/", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=x")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("CreateRole: %v", err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("CreateRole: %s: %s", resp.Status, body)
-	}
-	return "arn:aws:iam::123456789012:role/" + name
-}
 
 func tinyZip(t *testing.T) []byte {
 	t.Helper()
@@ -78,13 +40,13 @@ func TestMotoDeployed(t *testing.T) {
 	// moto first: it inherits the environment, and boto3 inside it
 	// rejects the empty AWS_PROFILE the credentials helper sets.
 	endpoint := standin.Moto(t)
-	testCredentials(t)
+	standin.TestCredentials(t)
 	ctx := context.Background()
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithBaseEndpoint(endpoint))
 	if err != nil {
 		t.Fatal(err)
 	}
-	role := createRole(t, endpoint, "lambda-role")
+	role := standin.CreateLambdaRole(t, endpoint, "lambda-role")
 	lam := lambda.NewFromConfig(cfg)
 	code := tinyZip(t)
 	created, err := lam.CreateFunction(ctx, &lambda.CreateFunctionInput{
