@@ -24,6 +24,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/stepshift/stepshift/internal/standin"
+	"github.com/stepshift/stepshift/lint"
+	"github.com/stepshift/stepshift/workflow"
 )
 
 // jsonReport is the part of `--format json` these tests read.
@@ -335,5 +337,24 @@ func TestParseSince(t *testing.T) {
 		if _, err := parseSince(bad); err == nil {
 			t.Errorf("parseSince(%q) accepted", bad)
 		}
+	}
+}
+
+// TestDeployedExpressMachinesLintAsExpress: a deployed machine's type decides
+// how it is linted (moto reports every machine as STANDARD, so the units are
+// built here as addStateMachines builds them).
+func TestDeployedExpressMachinesLintAsExpress(t *testing.T) {
+	def := []byte(`{"StartAt": "Wait", "States": {"Wait": {"Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:activity:prod-Wait", "TimeoutSeconds": 60, "HeartbeatSeconds": 30, "End": true}}}`)
+	standard := &lint.Unit{Doc: workflow.Load(def, workflow.Options{Filename: "standard.asl.json"})}
+	express := &lint.Unit{Doc: workflow.Load(def, workflow.Options{Filename: "express.asl.json"})}
+	run := &lintRun{units: []*lint.Unit{standard, express}, express: map[*lint.Unit]bool{express: true}}
+	var files []string
+	for _, f := range run.lint(lint.Options{}) {
+		if f.Rule == "express-unsupported" {
+			files = append(files, f.Range.Filename)
+		}
+	}
+	if len(files) != 1 || files[0] != "express.asl.json" {
+		t.Errorf("express-unsupported on %v, want only the EXPRESS machine", files)
 	}
 }

@@ -72,6 +72,26 @@ type lintRun struct {
 	aws     *deployed.Client           // with --aws or --state-machine
 	configs []*deployed.FunctionConfig // what Lambda answered, one per function
 	notes   []string                   // said on stderr, no effect on the exit code
+	express map[*lint.Unit]bool        // deployed EXPRESS state machines, linted as such
+}
+
+// lint runs the engine; deployed Express machines are linted as Express
+// whatever --express says, since their type is known.
+func (r *lintRun) lint(opts lint.Options) []lint.Finding {
+	if len(r.express) == 0 {
+		return lint.Lint(r.units, opts)
+	}
+	var standard, express []*lint.Unit
+	for _, u := range r.units {
+		if r.express[u] {
+			express = append(express, u)
+		} else {
+			standard = append(standard, u)
+		}
+	}
+	expressOpts := opts
+	expressOpts.Express = true
+	return append(lint.Lint(standard, opts), lint.Lint(express, expressOpts)...)
 }
 
 func lintAction(c *cli.Context) error {
@@ -124,7 +144,7 @@ func lintAction(c *cli.Context) error {
 	if err := run.addUsage(c.Context, since); err != nil {
 		return err
 	}
-	findings := append(lint.Lint(run.units, opts), run.extra...)
+	findings := append(run.lint(opts), run.extra...)
 	lint.SortFindings(findings)
 
 	in := report.Input{Findings: findings, Sources: run.sources, Files: run.files, ToolVersion: version}

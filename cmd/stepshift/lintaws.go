@@ -164,7 +164,14 @@ func (r *lintRun) addStateMachines(ctx context.Context) error {
 			name = filepath.Clean(saved[i])
 		}
 		doc := workflow.Load([]byte(m.Definition), workflow.Options{Filename: name})
-		r.addUnit(&lint.Unit{Doc: doc, Label: m.ARN})
+		unit := &lint.Unit{Doc: doc, Label: m.ARN}
+		if m.Type == "EXPRESS" {
+			if r.express == nil {
+				r.express = map[*lint.Unit]bool{}
+			}
+			r.express[unit] = true
+		}
+		r.addUnit(unit)
 	}
 	return nil
 }
