@@ -9,5 +9,8 @@
 //   - runtimeapi.go: one Runtime API server and one bootstrap process per
 //     concurrency slot, kept warm, restarted after a crash, timeout or OOM.
 //   - worker.go: the poll → invoke → answer loop, heartbeats, reload, shutdown.
+//   - oneshot.go: one task handed over through the environment
+//     (ecs:runTask.waitForTaskToken) run through the same invoke → answer
+//     path, and the state's Parameters applied to its input.
 //   - report.go and logging.go: the Lambda-style REPORT line and JSON logs.
 package runtime

@@ -27,6 +27,9 @@ import (
 // handlerBin holds the real aws-lambda-go bootstraps TestMain builds.
 var handlerBin = map[string]string{}
 
+// testBinDir holds what TestMain and tests build; TestMain removes it.
+var testBinDir string
+
 var handlerNames = []string{"echo", "fail", "panic", "sleep", "huge", "memhog", "tmpwrite", "env"}
 
 func TestMain(m *testing.M) {
@@ -48,6 +51,7 @@ func TestMain(m *testing.M) {
 	for _, n := range handlerNames {
 		handlerBin[n] = filepath.Join(dir, n)
 	}
+	testBinDir = dir
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -39,3 +39,12 @@ func tokenRef(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return "tok-" + hex.EncodeToString(sum[:6])
 }
+
+// redactToken replaces token in an error text with its tokenRef: an API
+// error may quote the token it refused, and logs must not carry it.
+func redactToken(text, token string) string {
+	if token == "" {
+		return text
+	}
+	return strings.ReplaceAll(text, token, tokenRef(token))
+}

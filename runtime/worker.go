@@ -67,6 +67,10 @@ type Config struct {
 	MaxTasks    int           // --max-tasks: stop after this many tasks; 0 = no limit
 	StopTimeout time.Duration // --stop-timeout: time running tasks get after a stop; default 100 s
 	Region      string        // AWS_REGION given to the runtime; default from the ARN or environment
+	// HideEnv names variables of this process the runtime must not inherit:
+	// a one-shot worker's task token is a credential for answering the task,
+	// and Lambda never shows a handler such a thing.
+	HideEnv []string
 
 	SFN     StepFunctionsAPI // answers and heartbeats
 	SFNPoll StepFunctionsAPI // long polls (its HTTP timeout must exceed 60 s); nil = SFN
@@ -274,7 +278,8 @@ func (w *Worker) Bootstrap() (string, error) {
 // variables, then the reserved variables, which the function cannot override.
 func (w *Worker) runtimeEnv(fn *Function) []string {
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		return strings.HasPrefix(kv, "AWS_LAMBDA_RUNTIME_API=")
+		name, _, _ := strings.Cut(kv, "=")
+		return name == "AWS_LAMBDA_RUNTIME_API" || slices.Contains(w.cfg.HideEnv, name)
 	})
 	for k, v := range fn.Env {
 		env = append(env, k+"="+v)
@@ -461,23 +466,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	if _, err := w.currentSpec(); err != nil {
 		return err
 	}
-	hard, hardCancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer hardCancel()
-	done := make(chan struct{})
-	go func() {
-		select {
-		case <-ctx.Done():
-			w.log.Info("stop requested: no new polls; running tasks get until the stop timeout", "stopTimeout", w.cfg.StopTimeout.String())
-		case <-done:
-			return
-		}
-		select {
-		case <-time.After(w.cfg.StopTimeout):
-			w.log.Warn("stop timeout reached: failing running tasks with " + ErrShuttingDown)
-			hardCancel()
-		case <-done:
-		}
-	}()
+	hard, finished := w.graceful(ctx, "stop requested: no new polls; running tasks get until the stop timeout")
 	w.log.Info("worker started", "activityArn", w.cfg.ActivityARN, "concurrency", w.cfg.Concurrency, "workerName", w.cfg.WorkerName)
 	var wg sync.WaitGroup
 	for _, s := range w.slots {
@@ -488,9 +477,39 @@ func (w *Worker) Run(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
-	close(done)
+	finished()
 	w.log.Info("worker stopped", "tasks", w.taken.Load())
 	return nil
+}
+
+// graceful returns the context running tasks use: it outlives ctx (the
+// stop signal) by StopTimeout, so a task near its end still answers, and is
+// cancelled after that so a stuck one is failed with Worker.ShuttingDown.
+// finished must be called once no task runs any more.
+func (w *Worker) graceful(ctx context.Context, stopMessage string) (hard context.Context, finished func()) {
+	hard, hardCancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			w.log.Info(stopMessage, "stopTimeout", w.cfg.StopTimeout.String())
+		case <-done:
+			return
+		}
+		select {
+		case <-time.After(w.cfg.StopTimeout):
+			w.log.Warn("stop timeout reached: failing running tasks with " + ErrShuttingDown)
+			hardCancel()
+		case <-done:
+		}
+	}()
+	var once sync.Once
+	return hard, func() {
+		once.Do(func() {
+			close(done)
+			hardCancel()
+		})
+	}
 }
 
 // reserve claims one task of --max-tasks before polling.
@@ -542,10 +561,11 @@ func (w *Worker) slotLoop(stop, hard context.Context, s *slot) {
 		}
 		if stop.Err() != nil {
 			w.log.Info("task arrived after the stop: failing it so it is retried", "task", tokenRef(token))
-			w.answer(hard, token, nil, &Result{Error: ErrShuttingDown, Cause: causeJSON(ErrShuttingDown, "the worker was stopping when this task arrived; retry it")})
+			_ = w.answer(hard, token, nil, &Result{Error: ErrShuttingDown, Cause: causeJSON(ErrShuttingDown, "the worker was stopping when this task arrived; retry it")})
 			return
 		}
-		w.runTask(hard, s, token, []byte(aws.ToString(out.Input)))
+		// Failures to answer are logged inside; the loop goes on polling.
+		_ = w.runTask(hard, s, token, []byte(aws.ToString(out.Input)))
 	}
 }
 
@@ -608,14 +628,17 @@ func taskGone(err error) bool {
 
 var errTaskGone = errors.New("task gone")
 
-func (w *Worker) runTask(hard context.Context, s *slot, token string, input []byte) {
+// runTask runs one task on slot s and answers it: the part of the polling
+// loop a one-shot worker shares. It returns nil once Step Functions accepted
+// the answer, and an error when the task could not be answered (the answer
+// failed, or Step Functions no longer waits for the token).
+func (w *Worker) runTask(hard context.Context, s *slot, token string, input []byte) error {
 	w.codeMu.RLock()
 	defer w.codeMu.RUnlock()
 	log := w.log.With("task", tokenRef(token))
 	spec, err := w.currentSpec()
 	if err != nil {
-		w.answer(hard, token, log, &Result{Error: "Runtime.InvalidEntrypoint", Cause: causeJSON("Runtime.InvalidEntrypoint", err.Error())})
-		return
+		return w.answer(hard, token, log, &Result{Error: "Runtime.InvalidEntrypoint", Cause: causeJSON("Runtime.InvalidEntrypoint", err.Error())})
 	}
 	taskCtx, cancel := context.WithCancelCause(hard)
 	defer cancel(nil)
@@ -632,13 +655,13 @@ func (w *Worker) runTask(hard context.Context, s *slot, token string, input []by
 	}
 	if errors.Is(context.Cause(taskCtx), errTaskGone) && raw.errorType == "Worker.Cancelled" {
 		log.Warn("Step Functions says the task is gone (timed out): its invocation was stopped", "requestId", res.RequestID)
-		return
+		return errTaskGone
 	}
 	if raw.errorType == "Worker.Cancelled" {
 		res.Error = ErrShuttingDown
 		res.Cause = causeJSON(ErrShuttingDown, "the worker stopped before the task finished; retry it")
 	}
-	w.answer(hard, token, log, res)
+	return w.answer(hard, token, log, res)
 }
 
 func (w *Worker) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, token string, log *slog.Logger, done chan struct{}) {
@@ -660,7 +683,7 @@ func (w *Worker) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, 
 			cancel(errTaskGone)
 			return
 		default:
-			log.Warn("heartbeat failed", "code", errorCode(err), "error", err.Error())
+			log.Warn("heartbeat failed", "code", errorCode(err), "error", redactToken(err.Error(), token))
 		}
 	}
 }
@@ -669,8 +692,9 @@ func (w *Worker) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, 
 // on their own short deadline.
 const answerTimeout = 30 * time.Second
 
-// answer sends the one SendTaskSuccess or SendTaskFailure for token.
-func (w *Worker) answer(hard context.Context, token string, log *slog.Logger, res *Result) {
+// answer sends the one SendTaskSuccess or SendTaskFailure for token and
+// returns nil when Step Functions accepted it.
+func (w *Worker) answer(hard context.Context, token string, log *slog.Logger, res *Result) error {
 	if log == nil {
 		log = w.log.With("task", tokenRef(token))
 	}
@@ -690,9 +714,13 @@ func (w *Worker) answer(hard context.Context, token string, log *slog.Logger, re
 		log.Info("task succeeded", "requestId", res.RequestID, "duration_ms", res.Duration.Milliseconds())
 	case taskGone(err):
 		log.Warn("Step Functions no longer waits for this task (timed out before the answer)", "requestId", res.RequestID, "code", errorCode(err))
+		return fmt.Errorf("%w: %s", errTaskGone, errorCode(err))
 	default:
-		log.Error("could not answer the task", "requestId", res.RequestID, "code", errorCode(err), "error", err.Error())
+		msg := redactToken(err.Error(), token)
+		log.Error("could not answer the task", "requestId", res.RequestID, "code", errorCode(err), "error", msg)
+		return errors.New(msg)
 	}
+	return nil
 }
 
 // maybeReload follows code updates between tasks: at most once per

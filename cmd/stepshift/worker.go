@@ -17,9 +17,11 @@ import (
 
 func init() {
 	commands = append(commands, &cli.Command{
-		Name:      "worker",
-		Usage:     "poll a Step Functions activity and run each task through a Lambda function's code (drop-in for cumulus-ecs-task)",
-		UsageText: "stepshift worker --activity-arn ARN --lambda-arn ARN [options]\n   cumulus-ecs-task --activityArn ARN --lambdaArn ARN [options]",
+		Name:  "worker",
+		Usage: "poll a Step Functions activity and run each task through a Lambda function's code (drop-in for cumulus-ecs-task)",
+		UsageText: "stepshift worker --activity-arn ARN --lambda-arn ARN [options]\n" +
+			"   stepshift worker --task-token-env NAME --input-env NAME [--parameters-env NAME] --lambda-arn ARN [options]\n" +
+			"   cumulus-ecs-task --activityArn ARN --lambdaArn ARN [options]",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "activity-arn", Aliases: []string{"activityArn", "a"}, Usage: "Step Functions activity `ARN` to poll"},
 			&cli.StringFlag{Name: "lambda-arn", Aliases: []string{"lambdaArn", "l"}, Usage: "Lambda function name or `ARN` whose code runs each task (a :qualifier is kept)"},
@@ -28,6 +30,9 @@ func init() {
 			&cli.StringFlag{Name: "work-directory", Aliases: []string{"workDirectory", "w"}, EnvVars: []string{"STEPSHIFT_WORK_DIR"}, Usage: "folder for downloads"},
 			&cli.StringFlag{Name: "layer-directory", Value: "/opt", EnvVars: []string{"STEPSHIFT_LAYER_ROOT"}, Usage: "layer root the function's layers are extracted to"},
 			&cli.StringFlag{Name: "lambda-input", Aliases: []string{"lambdaInput", "i"}, Usage: "run the function once with this `JSON` event, print the result and exit"},
+			&cli.StringFlag{Name: "task-token-env", Usage: "one-shot mode (ecs:runTask.waitForTaskToken): read the task token from environment variable `NAME`, run the task once, answer it and exit"},
+			&cli.StringFlag{Name: "input-env", Usage: "one-shot mode: environment variable `NAME` holding the task's JSON input"},
+			&cli.StringFlag{Name: "parameters-env", Usage: "one-shot mode: environment variable `NAME` holding the state's original Parameters template, applied to the input"},
 			&cli.StringFlag{Name: "lastModified", Aliases: []string{"last-modified"}, Usage: "accepted for cumulus-ecs-task compatibility (Terraform passes it to force a redeploy); unused"},
 			&cli.IntFlag{Name: "concurrency", Value: 1, Usage: "tasks run in parallel, one runtime process each"},
 			&cli.StringFlag{Name: "worker-name", Usage: "workerName sent with GetActivityTask (default: the host name)"},
@@ -52,6 +57,15 @@ func runWorker(c *cli.Context) error {
 		}
 		return c.App.RunContext(c.Context, append([]string{c.App.Name, "worker"}, c.Args().Tail()...))
 	}
+	// Likewise a task definition's command may spell the whole
+	// "stepshift worker ..." line, so it also runs in an image without
+	// that entrypoint.
+	if c.NArg() > 1 && c.Args().Get(0) == "stepshift" && c.Args().Get(1) == "worker" {
+		if c.NumFlags() > 0 {
+			return usageErrorf("put every flag after stepshift worker")
+		}
+		return c.App.RunContext(c.Context, append([]string{c.App.Name, "worker"}, c.Args().Slice()[2:]...))
+	}
 	if c.NArg() > 0 {
 		return usageErrorf("worker takes no arguments, got %q", strings.Join(c.Args().Slice(), " "))
 	}
@@ -66,8 +80,12 @@ func runWorker(c *cli.Context) error {
 		return usageErrorf("--heartbeat must not be negative")
 	}
 	input := c.String("lambda-input")
-	if input == "" && c.String("activity-arn") == "" {
-		return usageErrorf("--activity-arn is required (or --lambda-input to run once)")
+	oneShot, err := readOneShot(c)
+	if err != nil {
+		return err
+	}
+	if input == "" && oneShot == nil && c.String("activity-arn") == "" {
+		return usageErrorf("--activity-arn is required (or --task-token-env for one task, --lambda-input to run once locally)")
 	}
 	if c.String("lambda-arn") == "" && c.String("bootstrap") == "" {
 		return usageErrorf("--lambda-arn is required (or --bootstrap with a local runtime)")
@@ -93,6 +111,10 @@ func runWorker(c *cli.Context) error {
 	if input != "" {
 		// stdout carries only the result, so it can be piped to jq.
 		cfg.Report, cfg.RuntimeStdout = c.App.ErrWriter, c.App.ErrWriter
+	}
+	if oneShot != nil {
+		cfg.HideEnv = oneShot.env
+		cfg.Reload = false
 	}
 	if cfg.WorkerName == "" {
 		cfg.WorkerName, _ = os.Hostname()
@@ -124,6 +146,12 @@ func runWorker(c *cli.Context) error {
 	}
 	defer w.Close()
 
+	if oneShot != nil {
+		if err := w.RunOnce(ctx, oneShot.task); err != nil {
+			return internalErrorf("%v", err)
+		}
+		return nil
+	}
 	if input != "" {
 		res, err := w.Invoke(ctx, []byte(input))
 		if err != nil {
@@ -140,6 +168,43 @@ func runWorker(c *cli.Context) error {
 		return internalErrorf("%v", err)
 	}
 	return nil
+}
+
+// oneShot is the task a one-shot worker was handed through its environment.
+type oneShot struct {
+	task stepruntime.OneShotTask
+	env  []string // the variables it came in, hidden from the handler
+}
+
+// readOneShot reads --task-token-env and friends; nil when not in one-shot
+// mode. A missing token is a usage error: there is nothing to answer. A
+// missing input is not: the worker answers the task with the failure.
+func readOneShot(c *cli.Context) (*oneShot, error) {
+	tokenVar, inputVar, paramsVar := c.String("task-token-env"), c.String("input-env"), c.String("parameters-env")
+	if tokenVar == "" {
+		if inputVar != "" || paramsVar != "" {
+			return nil, usageErrorf("--input-env and --parameters-env need --task-token-env")
+		}
+		return nil, nil
+	}
+	if inputVar == "" {
+		return nil, usageErrorf("--task-token-env needs --input-env: the variable holding the task's input")
+	}
+	if c.String("activity-arn") != "" || c.String("lambda-input") != "" {
+		return nil, usageErrorf("--task-token-env runs one handed-over task; it excludes --activity-arn and --lambda-input")
+	}
+	token := os.Getenv(tokenVar)
+	if token == "" {
+		return nil, usageErrorf("environment variable %s (--task-token-env) is empty: no task token to answer", tokenVar)
+	}
+	o := &oneShot{task: stepruntime.OneShotTask{Token: token, Input: []byte(os.Getenv(inputVar))}, env: []string{tokenVar, inputVar}}
+	if paramsVar != "" {
+		// Unset is not "no Parameters": the handler would get the wrong
+		// input. An empty template fails the task with the reason instead.
+		o.env = append(o.env, paramsVar)
+		o.task.Parameters = []byte(os.Getenv(paramsVar))
+	}
+	return o, nil
 }
 
 func firstNonEmptyString(values ...string) string {
