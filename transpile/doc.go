@@ -1,7 +1,8 @@
 // Package transpile implements `stepshift migrate`: it moves chosen Task
 // states of templated Step Functions workflows from Lambda to Step Functions
-// activities run by an ECS worker, and writes the Terraform that goes with
-// them.
+// activities run by an ECS worker (the Cumulus recipe), or to
+// ecs:runTask.waitForTaskToken tasks that run a one-shot worker per
+// execution, and writes the Terraform that goes with them.
 //
 // Every change is a minimal byte-range edit of what the user wrote: the
 // workflow JSON keeps its indentation, key order and line endings, the

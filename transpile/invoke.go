@@ -74,7 +74,7 @@ func invokeEdits(src []byte, base int, st *workflow.State, style textStyle) (fun
 	} else if op := node.Get("OutputPath"); op != nil && op.Kind == workflow.String && resultPathIsRoot && (op.Str == "$.Payload" || strings.HasPrefix(op.Str, "$.Payload.") || strings.HasPrefix(op.Str, "$.Payload[")) {
 		if op.Str == "$.Payload" {
 			edits = append(edits, deleteMember(src, base, node, op))
-			notes = append(notes, "removed OutputPath $.Payload: an activity's output is the worker's result itself")
+			notes = append(notes, "removed OutputPath $.Payload: the worker's result is the state's result itself")
 		} else {
 			edits = append(edits, Edit{Start: op.Range.Start.Byte - base, End: op.Range.End.Byte - base, Text: quoteJSON("$" + strings.TrimPrefix(op.Str, "$.Payload"))})
 			notes = append(notes, "OutputPath now reads the worker's result directly (no .Payload)")
@@ -90,7 +90,7 @@ func invokeEdits(src []byte, base int, st *workflow.State, style textStyle) (fun
 			return "", nil, nil, refuse(payload, "Payload is not an object; an activity's Parameters must be one")
 		}
 		edits = append(edits, Edit{Start: params.Range.Start.Byte - base, End: params.Range.End.Byte - base, Text: dedent(src, base, payload, params)})
-		notes = append(notes, "Parameters.Payload became the activity's Parameters")
+		notes = append(notes, "Parameters.Payload became the state's Parameters")
 	case payloadPath != nil:
 		if payloadPath.Kind != workflow.String || !simplePath(payloadPath.Str) {
 			return "", nil, nil, refuse(payloadPath, "Payload.$ is not a plain reference path ($ or $.a.b); it cannot become an InputPath exactly")

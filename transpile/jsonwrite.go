@@ -10,8 +10,12 @@ import (
 // lose the order the Step Functions docs (and reviewers) expect.
 type member struct {
 	Key   string
-	Value any // string, int, []any, []member
+	Value any // string, int, rawJSON, []any, []member
 }
+
+// rawJSON is JSON text written as is: a string literal prepared elsewhere
+// whose Terraform interpolations must not be escaped.
+type rawJSON string
 
 // jsonLayout is how the file around an insertion writes JSON.
 type jsonLayout struct {
@@ -38,6 +42,8 @@ func writeJSON(b *strings.Builder, v any, l jsonLayout) {
 		b.WriteString(quoteJSON(x))
 	case int:
 		b.WriteString(strconv.Itoa(x))
+	case rawJSON:
+		b.WriteString(string(x))
 	case []any:
 		b.WriteByte('[')
 		for i, e := range x {

@@ -9,46 +9,78 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
+// mapEntry is one `key = value` a migration adds to a templatefile() map.
+type mapEntry struct{ Key, Value string }
+
 // mapEntryEdits adds `key = value` to the object constructor obj of src (a
-// templatefile() vars map). hclwrite cannot edit inside a function call's
-// argument, so this is a text insertion placed after the last entry's line
-// (after its trailing comment, if any), written in the map's own style: its
-// `:` or `=`, its indentation, its commas and line endings. An entry with
-// the same key and the same value already there means nothing to do.
+// templatefile() vars map); see mapEntriesEdits.
 func mapEntryEdits(src []byte, obj *hclsyntax.ObjectConsExpr, key, value string) ([]Edit, error) {
-	for _, it := range obj.Items {
-		if objectKeyName(it.KeyExpr) != key {
-			continue
+	return mapEntriesEdits(src, obj, []mapEntry{{key, value}})
+}
+
+// mapEntriesEdits adds entries to the object constructor obj of src (a
+// templatefile() vars map). hclwrite cannot edit inside a function call's
+// argument, so this is one text insertion placed after the last entry's
+// line (after its trailing comment, if any), written in the map's own
+// style: its `:` or `=`, its indentation, its commas and line endings. The
+// entries go in together so the map's separators are decided once. An
+// entry with the same key and the same value already there means nothing
+// to do for it.
+func mapEntriesEdits(src []byte, obj *hclsyntax.ObjectConsExpr, entries []mapEntry) ([]Edit, error) {
+	var todo []mapEntry
+	for _, e := range entries {
+		present := false
+		for _, it := range obj.Items {
+			if objectKeyName(it.KeyExpr) != e.Key {
+				continue
+			}
+			have := strings.TrimSpace(string(it.ValueExpr.Range().SliceBytes(src)))
+			if have != e.Value {
+				return nil, fmt.Errorf("the templatefile() map at %s already has %s = %s (want %s)", rangeString(it.KeyExpr.Range()), e.Key, have, e.Value)
+			}
+			present = true
 		}
-		have := strings.TrimSpace(string(it.ValueExpr.Range().SliceBytes(src)))
-		if have == value {
-			return nil, nil
+		if !present {
+			todo = append(todo, e)
 		}
-		return nil, fmt.Errorf("the templatefile() map at %s already has %s = %s (want %s)", rangeString(it.KeyExpr.Range()), key, have, value)
+	}
+	if len(todo) == 0 {
+		return nil, nil
 	}
 	eol := detectStyle(src).EOL
 	open, close := obj.OpenRange.Start.Byte, obj.SrcRange.End.Byte-1
 	if len(obj.Items) == 0 {
 		inner := string(src[open+1 : close])
 		if !strings.Contains(inner, "\n") {
-			return []Edit{{Start: open + 1, End: close, Text: " " + key + " = " + value + " "}}, nil
+			var parts []string
+			for _, e := range todo {
+				parts = append(parts, e.Key+" = "+e.Value)
+			}
+			return []Edit{{Start: open + 1, End: close, Text: " " + strings.Join(parts, ", ") + " "}}, nil
 		}
 		indent := lineIndent(src, open)
-		return []Edit{{Start: open + 1, End: open + 1, Text: eol + indent + "  " + key + " = " + value}}, nil
+		var b strings.Builder
+		for _, e := range todo {
+			b.WriteString(eol + indent + "  " + e.Key + " = " + e.Value)
+		}
+		return []Edit{{Start: open + 1, End: open + 1, Text: b.String()}}, nil
 	}
 	last := obj.Items[len(obj.Items)-1]
 	keyEnd, valStart, valEnd := last.KeyExpr.Range().End.Byte, last.ValueExpr.Range().Start.Byte, last.ValueExpr.Range().End.Byte
-	sep := string(src[keyEnd:valStart])
-	switch {
-	case strings.ContainsAny(sep, "\n#/"):
-		sep = " = "
-	case strings.Contains(sep, "="):
-		// Keep a fmt-aligned map aligned: pad the key to the column of the last entry's "=".
-		width := valStart - last.KeyExpr.Range().Start.Byte
-		sep = " = "
-		if pad := width - len(key) - 2; pad > 1 {
-			sep = strings.Repeat(" ", pad-1) + " = "
+	lastSep := string(src[keyEnd:valStart])
+	sepFor := func(key string) string {
+		switch {
+		case strings.ContainsAny(lastSep, "\n#/"):
+			return " = "
+		case strings.Contains(lastSep, "="):
+			// Keep a fmt-aligned map aligned: pad the key to the column of the last entry's "=".
+			width := valStart - last.KeyExpr.Range().Start.Byte
+			if pad := width - len(key) - 2; pad > 1 {
+				return strings.Repeat(" ", pad-1) + " = "
+			}
+			return " = "
 		}
+		return lastSep
 	}
 	// Commas: a comma right after the last value is a trailing comma; a
 	// comma after any earlier item means the map separates with commas.
@@ -69,27 +101,37 @@ func mapEntryEdits(src []byte, obj *hclsyntax.ObjectConsExpr, key, value string)
 	}
 	multiline := bytes.Contains(src[open:close], []byte("\n"))
 	if !multiline {
-		if trailingComma {
-			return []Edit{{Start: after + 1, End: after + 1, Text: " " + key + sep + value + ","}}, nil
+		var b strings.Builder
+		for _, e := range todo {
+			if trailingComma {
+				b.WriteString(" " + e.Key + sepFor(e.Key) + e.Value + ",")
+			} else {
+				b.WriteString(", " + e.Key + sepFor(e.Key) + e.Value)
+			}
 		}
-		return []Edit{{Start: valEnd, End: valEnd, Text: ", " + key + sep + value}}, nil
+		if trailingComma {
+			return []Edit{{Start: after + 1, End: after + 1, Text: b.String()}}, nil
+		}
+		return []Edit{{Start: valEnd, End: valEnd, Text: b.String()}}, nil
 	}
 	lineEnd := endOfLine(src, valEnd, close)
 	indent := lineIndent(src, last.KeyExpr.Range().Start.Byte)
-	entry := key + sep + value
+	var b strings.Builder
+	for i, e := range todo {
+		b.WriteString(eol + indent + e.Key + sepFor(e.Key) + e.Value)
+		if trailingComma || (usesCommas && i < len(todo)-1) {
+			b.WriteString(",")
+		}
+	}
 	var edits []Edit
-	switch {
-	case trailingComma:
-		entry += ","
-	case usesCommas:
+	if usesCommas && !trailingComma {
 		edits = append(edits, Edit{Start: valEnd, End: valEnd, Text: ","})
 	}
 	if lineEnd == close {
-		// The closing brace is on the last entry's line: open a new line for the entry and keep the brace after it.
-		edits = append(edits, Edit{Start: lineEnd, End: lineEnd, Text: eol + indent + entry + eol + lineIndent(src, open)})
-		return edits, nil
+		// The closing brace is on the last entry's line: open a new line for the entries and keep the brace after them.
+		b.WriteString(eol + lineIndent(src, open))
 	}
-	edits = append(edits, Edit{Start: lineEnd, End: lineEnd, Text: eol + indent + entry})
+	edits = append(edits, Edit{Start: lineEnd, End: lineEnd, Text: b.String()})
 	return edits, nil
 }
 

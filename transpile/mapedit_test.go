@@ -70,3 +70,46 @@ func TestMapEntryEditsConflict(t *testing.T) {
 		t.Fatal("a key with another value was overwritten silently")
 	}
 }
+
+// TestMapEntriesEditsSeveral adds the two entries of an ecs-task-token
+// step at once: the map's separators are decided once, so a comma style
+// gets exactly one comma between entries.
+func TestMapEntriesEditsSeveral(t *testing.T) {
+	entries := []mapEntry{{"q_cluster_arn", "module.cumulus.ecs_cluster_arn"}, {"q_task_definition_arn", "aws_ecs_task_definition.q.arn"}}
+	cases := []struct{ name, src, want string }{
+		{"colon-trailing-commas",
+			"x = templatefile(\"a.json\", {\n  a_arn: 1,\n})\n",
+			"x = templatefile(\"a.json\", {\n  a_arn: 1,\n  q_cluster_arn: module.cumulus.ecs_cluster_arn,\n  q_task_definition_arn: aws_ecs_task_definition.q.arn,\n})\n"},
+		{"commas-no-trailing",
+			"x = templatefile(\"a.json\", {\n  a: 1,\n  b: 2\n})\n",
+			"x = templatefile(\"a.json\", {\n  a: 1,\n  b: 2,\n  q_cluster_arn: module.cumulus.ecs_cluster_arn,\n  q_task_definition_arn: aws_ecs_task_definition.q.arn\n})\n"},
+		{"equals-aligned",
+			"x = templatefile(\"a.json\", {\n  a_long_key_of_the_map_here = 1\n  b                          = 2\n})\n",
+			"x = templatefile(\"a.json\", {\n  a_long_key_of_the_map_here = 1\n  b                          = 2\n  q_cluster_arn              = module.cumulus.ecs_cluster_arn\n  q_task_definition_arn      = aws_ecs_task_definition.q.arn\n})\n"},
+		{"one-line", "x = templatefile(\"a.json\", { a = 1 })\n",
+			"x = templatefile(\"a.json\", { a = 1, q_cluster_arn = module.cumulus.ecs_cluster_arn, q_task_definition_arn = aws_ecs_task_definition.q.arn })\n"},
+		{"empty-multiline", "x = templatefile(\"a.json\", {\n})\n",
+			"x = templatefile(\"a.json\", {\n  q_cluster_arn = module.cumulus.ecs_cluster_arn\n  q_task_definition_arn = aws_ecs_task_definition.q.arn\n})\n"},
+		{"one-present", "x = templatefile(\"a.json\", { q_cluster_arn = module.cumulus.ecs_cluster_arn })\n",
+			"x = templatefile(\"a.json\", { q_cluster_arn = module.cumulus.ecs_cluster_arn, q_task_definition_arn = aws_ecs_task_definition.q.arn })\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			src := []byte(tc.src)
+			edits, err := mapEntriesEdits(src, templatefileMap(t, src), entries)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := applyEdits(src, edits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tc.want {
+				t.Fatalf("got\n%q\nwant\n%q", got, tc.want)
+			}
+			if again, err := mapEntriesEdits(got, templatefileMap(t, got), entries); err != nil || len(again) != 0 {
+				t.Fatalf("second edit = %v, %v; want none", again, err)
+			}
+		})
+	}
+}

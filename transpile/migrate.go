@@ -44,6 +44,7 @@ const (
 	StepMigrated StepStatus = iota
 	StepAlreadyActivity
 	StepRefused
+	StepAlreadyTaskToken // already runs as ecs:runTask.waitForTaskToken
 )
 
 // StepOutcome is one selected step in the plan's summary.
@@ -53,9 +54,12 @@ type StepOutcome struct {
 	Pointer  string
 	Range    workflow.Range
 	Status   StepStatus
-	Activity string   // the activity's resource name when migrated
-	Reason   string   // why refused
-	Notes    []string // what changed besides the Resource
+	Activity string // the activity's resource name when migrated to an activity
+	// TaskDefinition is the aws_ecs_task_definition's resource name when
+	// migrated to ecs-task-token.
+	TaskDefinition string
+	Reason         string   // why refused
+	Notes          []string // what changed besides the Resource
 }
 
 // Plan is the whole migration: the file changes and what happened to each
@@ -94,12 +98,18 @@ func (p *Plan) Summary() string {
 		loc := fmt.Sprintf("%s:%d:%d", p.rel(s.Range.Filename), s.Range.Start.Line, s.Range.Start.Column)
 		switch s.Status {
 		case StepMigrated:
-			fmt.Fprintf(&b, "%s: %s: migrated to activity aws_sfn_activity.%s\n", loc, s.State, s.Activity)
+			if s.TaskDefinition != "" {
+				fmt.Fprintf(&b, "%s: %s: migrated to ecs:runTask.waitForTaskToken with aws_ecs_task_definition.%s\n", loc, s.State, s.TaskDefinition)
+			} else {
+				fmt.Fprintf(&b, "%s: %s: migrated to activity aws_sfn_activity.%s\n", loc, s.State, s.Activity)
+			}
 			for _, n := range s.Notes {
 				fmt.Fprintf(&b, "    %s\n", n)
 			}
 		case StepAlreadyActivity:
 			fmt.Fprintf(&b, "%s: %s: already an activity\n", loc, s.State)
+		case StepAlreadyTaskToken:
+			fmt.Fprintf(&b, "%s: %s: already migrated to ecs:runTask.waitForTaskToken\n", loc, s.State)
 		case StepRefused:
 			fmt.Fprintf(&b, "%s: %s: not migrated: %s\n", loc, s.State, s.Reason)
 		}
@@ -188,7 +198,8 @@ func Select(d *terraform.Deployment, opts Options) ([]*terraform.Task, error) {
 	if opts.AllLambda {
 		for _, r := range d.Renderings {
 			for _, t := range r.Tasks {
-				if t.Target.Kind == terraform.TargetLambda || t.Target.Kind == terraform.TargetActivity {
+				// Steps migrated before are selected too, so a second run says so.
+				if t.Target.Kind == terraform.TargetLambda || t.Target.Kind == terraform.TargetActivity || isTaskTokenState(t.State) {
 					add(t)
 				}
 			}
@@ -204,6 +215,9 @@ func Migrate(d *terraform.Deployment, opts Options) (*Plan, error) {
 	}
 	if opts.Target != TargetActivity && opts.Target != TargetECSTaskToken {
 		return nil, &SelectionError{fmt.Sprintf("--target %q: want %s or %s", opts.Target, TargetActivity, TargetECSTaskToken)}
+	}
+	if opts.Target == TargetECSTaskToken && opts.Autoscale != nil {
+		return nil, &SelectionError{"--autoscale scales the activity target's worker service; --target " + TargetECSTaskToken + " starts one ECS task per execution of the step"}
 	}
 	if opts.DesiredCount < 0 {
 		return nil, &SelectionError{"--desired-count must not be negative"}
@@ -299,7 +313,8 @@ func (m *migration) group(tasks []*terraform.Task) []*step {
 	m.names = map[string]string{}
 	for _, s := range steps {
 		n := SnakeCase(s.name)
-		if count[n] > 1 || m.d.Root.Resource("aws_sfn_activity."+n) != nil || m.d.Root.ModuleCall(n+"_service") != nil {
+		if count[n] > 1 || m.d.Root.Resource("aws_sfn_activity."+n) != nil || m.d.Root.ModuleCall(n+"_service") != nil ||
+			m.d.Root.Resource("aws_ecs_task_definition."+n) != nil {
 			n = s.workflow + "_" + n
 		}
 		m.names[s.file+"#"+s.pointer] = n
@@ -340,6 +355,12 @@ func (m *migration) migrate(s *step) {
 		m.plan.Steps = append(m.plan.Steps, o)
 		return
 	}
+	if isTaskTokenState(first.State) {
+		o := m.outcome(s, first)
+		o.Status = StepAlreadyTaskToken
+		m.plan.Steps = append(m.plan.Steps, o)
+		return
+	}
 	if first.State.Type != "Task" {
 		m.refuse(s, "it is not a Task state")
 		return
@@ -368,19 +389,18 @@ func (m *migration) migrate(s *step) {
 		m.refuse(s, "the Lambda behind %s is not a resource or Cumulus task output migrate can reference in Terraform", first.Target.Expr)
 		return
 	}
-	if m.opts.Target == TargetECSTaskToken {
+	taskToken := m.opts.Target == TargetECSTaskToken
+	if taskToken {
+		// Judged on the workflow as the deployment has it: a step before
+		// this one migrated in the same run still bounds its input.
 		if reason := taskTokenRefusal(first.State); reason != "" {
 			m.refuse(s, "%s", reason)
 			return
 		}
-		m.refuse(s, "--target %s: the one-shot worker's task definition is not written yet; use the activity target", TargetECSTaskToken)
-		return
 	}
 
 	name := m.names[s.file+"#"+s.pointer]
-	resource := "${aws_sfn_activity." + name + ".id}"
 	if r.Kind == terraform.Templatefile {
-		resource = "${" + name + "_activity_arn}"
 		for _, t := range s.tasks {
 			if t.Rendering.Map == nil {
 				m.refuse(s, "the templatefile() vars of %s are not a literal map migrate can add to", t.Rendering.BlockAddress())
@@ -388,7 +408,26 @@ func (m *migration) migrate(s *step) {
 			}
 		}
 	}
-	spec := TaskRewrite{Resource: resource, TimeoutSeconds: m.opts.TimeoutSeconds, HeartbeatSeconds: m.opts.HeartbeatSeconds}
+	spec := TaskRewrite{TimeoutSeconds: m.opts.TimeoutSeconds, HeartbeatSeconds: m.opts.HeartbeatSeconds}
+	// What the templatefile() map gets (templatefile style), or what the
+	// heredoc interpolates directly.
+	var entries []mapEntry
+	clusterExpr := m.clusterARN()
+	switch {
+	case taskToken:
+		tt := &TaskTokenRewrite{LaunchType: LaunchTypeEC2, Container: name,
+			Cluster: "${" + clusterExpr + "}", TaskDefinition: "${aws_ecs_task_definition." + name + ".arn}"}
+		if r.Kind == terraform.Templatefile {
+			tt.Cluster, tt.TaskDefinition = "${"+name+"_cluster_arn}", "${"+name+"_task_definition_arn}"
+			entries = []mapEntry{{name + "_cluster_arn", clusterExpr}, {name + "_task_definition_arn", "aws_ecs_task_definition." + name + ".arn"}}
+		}
+		spec.TaskToken = tt
+	case r.Kind == terraform.Templatefile:
+		spec.Resource = "${" + name + "_activity_arn}"
+		entries = []mapEntry{{name + "_activity_arn", "aws_sfn_activity." + name + ".id"}}
+	default:
+		spec.Resource = "${aws_sfn_activity." + name + ".id}"
+	}
 	f, err := m.file(s.file)
 	if err != nil {
 		m.refuse(s, "cannot read %s: %v", s.file, err)
@@ -421,6 +460,11 @@ func (m *migration) migrate(s *step) {
 		o.Status = StepAlreadyActivity
 		m.plan.Steps = append(m.plan.Steps, o)
 		return
+	case res.AlreadyTaskToken:
+		o := m.outcome(s, first)
+		o.Status = StepAlreadyTaskToken
+		m.plan.Steps = append(m.plan.Steps, o)
+		return
 	}
 	if r.Kind == terraform.Templatefile {
 		f.current = res.Source
@@ -430,7 +474,7 @@ func (m *migration) migrate(s *step) {
 				m.refuse(s, "%v", err)
 				return
 			}
-			edits, err := mapEntryEdits(mapFile.before, t.Rendering.Map, name+"_activity_arn", "aws_sfn_activity."+name+".id")
+			edits, err := mapEntriesEdits(mapFile.before, t.Rendering.Map, entries)
 			if err != nil {
 				m.refuse(s, "%v", err)
 				return
@@ -438,7 +482,13 @@ func (m *migration) migrate(s *step) {
 			mapFile.edits = append(mapFile.edits, edits...)
 		}
 	}
-	tf, notes, err := m.service(s, name, first)
+	var tf []byte
+	var notes []string
+	if taskToken {
+		tf, notes, err = m.taskDefinition(s, name, first, res.ParametersMoved)
+	} else {
+		tf, notes, err = m.service(s, name, first)
+	}
 	if err != nil {
 		m.refuse(s, "%v", err)
 		return
@@ -452,7 +502,12 @@ func (m *migration) migrate(s *step) {
 	m.files[path] = nf
 	m.order = append(m.order, path)
 	o := m.outcome(s, first)
-	o.Status, o.Activity, o.Notes = StepMigrated, name, append(res.Notes, notes...)
+	o.Status, o.Notes = StepMigrated, append(res.Notes, notes...)
+	if taskToken {
+		o.TaskDefinition = name
+	} else {
+		o.Activity = name
+	}
 	m.plan.Steps = append(m.plan.Steps, o)
 }
 
@@ -465,11 +520,7 @@ func (m *migration) service(s *step, name string, t *terraform.Task) ([]byte, []
 		HeartbeatMillis:  m.opts.HeartbeatSeconds * 1000 / 4,
 		LastModifiedExpr: t.Target.LastModifiedExpr,
 	}
-	if strings.HasPrefix(t.Target.LambdaRef, "module.") {
-		spec.LambdaARNExpr = t.Target.LambdaRef + ".task_arn"
-	} else {
-		spec.LambdaARNExpr = t.Target.LambdaRef + ".arn"
-	}
+	spec.LambdaARNExpr = lambdaARNExpr(t)
 	src, err := m.moduleSource()
 	if err != nil {
 		return nil, nil, err
@@ -479,34 +530,10 @@ func (m *migration) service(s *step, name string, t *terraform.Task) ([]byte, []
 	if spec.ClusterARNExpr == "var."+ClusterVariable && !m.declared[ClusterVariable] {
 		notes = append(notes, "no module.cumulus with an ecs_cluster_arn output: declared variable "+ClusterVariable)
 	}
-	if m.d.Root.Variables["tags"] != nil {
-		spec.TagsExpr = "var.tags"
-	}
-	if _, ok := m.d.Root.Locals["tags"]; ok {
-		spec.TagsExpr = "local.tags"
-	}
-	mem := 1024
-	if t.Lambda != nil && t.Lambda.MemoryMB.Known {
-		mem = t.Lambda.MemoryMB.Value
-	} else {
-		why := "no Lambda facts"
-		if t.Lambda != nil {
-			why = t.Lambda.MemoryMB.Why
-		}
-		notes = append(notes, fmt.Sprintf("the Lambda's memory is unknown (%s): memory_reservation set to %d MB, review it", why, mem))
-	}
-	reservation := mem
-	if m.opts.MaxMemoryUsedMB != nil {
-		if used, ok := m.opts.MaxMemoryUsedMB(t); ok {
-			if need := int(math.Ceil(float64(used) * 1.25)); need > reservation {
-				reservation = need
-				notes = append(notes, fmt.Sprintf("memory_reservation %d MB: 1.25x the %d MB the Lambda was seen using", need, used))
-			}
-		}
-	}
-	spec.MemoryReservation = reservation
-	// Lambda gives a function one vCPU at 1,769 MB; ECS counts 1,024 units per vCPU.
-	spec.CPU = max(128, int(math.Round(float64(mem)*1024/1769)))
+	spec.TagsExpr = m.tagsExpr()
+	var sizeNotes []string
+	spec.CPU, spec.MemoryReservation, sizeNotes = m.sizing(t)
+	notes = append(notes, sizeNotes...)
 
 	if spec.Image == "" && m.d.Root.Variables[WorkerImageVariable] == nil && !m.declared[WorkerImageVariable] {
 		spec.DeclareImageVariable = true
@@ -527,6 +554,104 @@ func (m *migration) service(s *step, name string, t *terraform.Task) ([]byte, []
 		m.declared["data.aws_region.current"] = true
 	}
 	out, err := EmitService(spec)
+	return out, notes, err
+}
+
+// lambdaARNExpr is the Terraform expression of the Lambda's ARN: the
+// Cumulus task output's task_arn, or the resource's arn.
+func lambdaARNExpr(t *terraform.Task) string {
+	if strings.HasPrefix(t.Target.LambdaRef, "module.") {
+		return t.Target.LambdaRef + ".task_arn"
+	}
+	return t.Target.LambdaRef + ".arn"
+}
+
+// tagsExpr is what new resources are tagged with: the deployment's own
+// tags when it has them.
+func (m *migration) tagsExpr() string {
+	expr := ""
+	if m.d.Root.Variables["tags"] != nil {
+		expr = "var.tags"
+	}
+	if _, ok := m.d.Root.Locals["tags"]; ok {
+		expr = "local.tags"
+	}
+	return expr
+}
+
+// sizing gives the worker the Lambda's resources: memory_reservation is
+// the Lambda's memory (at least 1.25x its peak when usage is known), cpu
+// its share of a vCPU.
+func (m *migration) sizing(t *terraform.Task) (cpu, reservation int, notes []string) {
+	mem := 1024
+	if t.Lambda != nil && t.Lambda.MemoryMB.Known {
+		mem = t.Lambda.MemoryMB.Value
+	} else {
+		why := "no Lambda facts"
+		if t.Lambda != nil {
+			why = t.Lambda.MemoryMB.Why
+		}
+		notes = append(notes, fmt.Sprintf("the Lambda's memory is unknown (%s): memory_reservation set to %d MB, review it", why, mem))
+	}
+	reservation = mem
+	if m.opts.MaxMemoryUsedMB != nil {
+		if used, ok := m.opts.MaxMemoryUsedMB(t); ok {
+			if need := int(math.Ceil(float64(used) * 1.25)); need > reservation {
+				reservation = need
+				notes = append(notes, fmt.Sprintf("memory_reservation %d MB: 1.25x the %d MB the Lambda was seen using", need, used))
+			}
+		}
+	}
+	// Lambda gives a function one vCPU at 1,769 MB; ECS counts 1,024 units per vCPU.
+	cpu = max(128, int(math.Round(float64(mem)*1024/1769)))
+	return cpu, reservation, notes
+}
+
+// taskDefinition fills and renders the Terraform of a step migrated to
+// ecs-task-token: the one-shot worker's task definition, its log group,
+// and the two IAM policies.
+func (m *migration) taskDefinition(s *step, name string, t *terraform.Task, parameters bool) ([]byte, []string, error) {
+	var notes []string
+	spec := &TaskDefinitionSpec{
+		Name: name, StepName: s.name, Workflow: filepath.Base(s.file),
+		LambdaARNExpr: lambdaARNExpr(t), Image: m.opts.Image, Parameters: parameters,
+		HeartbeatMillis: m.opts.HeartbeatSeconds * 1000 / 4,
+		TagsExpr:        m.tagsExpr(),
+	}
+	if cluster := m.clusterARN(); cluster == "var."+ClusterVariable && !m.declared[ClusterVariable] {
+		notes = append(notes, "no module.cumulus with an ecs_cluster_arn output: declared variable "+ClusterVariable)
+		if m.d.Root.Variables[ClusterVariable] == nil {
+			m.declared[ClusterVariable] = true
+			spec.DeclareClusterVariable = true
+		}
+	}
+	var sizeNotes []string
+	spec.CPU, spec.MemoryReservation, sizeNotes = m.sizing(t)
+	notes = append(notes, sizeNotes...)
+	notes = append(notes,
+		fmt.Sprintf("wrote aws_ecs_task_definition.%s (EC2, container %q running stepshift worker --task-token-env once per execution) and aws_cloudwatch_log_group.%s_worker", name, name, name),
+		fmt.Sprintf("IAM: aws_iam_role_policy.%s_run_task grants the state machine role ecs:RunTask on the task definition and iam:PassRole to ECS tasks; aws_iam_role_policy.%s_worker grants the ECS instance role states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat, lambda:GetFunction on the Lambda, lambda:GetLayerVersion and the log group", name, name))
+
+	if spec.Image == "" && m.d.Root.Variables[WorkerImageVariable] == nil && !m.declared[WorkerImageVariable] {
+		spec.DeclareImageVariable = true
+		m.declared[WorkerImageVariable] = true
+		m.plan.Notes = append(m.plan.Notes, "declared variable "+WorkerImageVariable+" (no default): terraform plan asks for the worker image built from Dockerfile.worker (Cumulus's cumulus-ecs-task image has no one-shot mode)")
+	}
+	if m.d.Root.Variables[InstanceRoleVariable] == nil && !m.declared[InstanceRoleVariable] {
+		spec.DeclareRoleVariable = true
+		m.declared[InstanceRoleVariable] = true
+		m.plan.Notes = append(m.plan.Notes, "the one-shot workers answer with the ECS instance role's credentials (the task definitions set no task role, so the handlers keep the permissions Cumulus's ECS tasks have): aws_iam_role_policy grants on var."+InstanceRoleVariable+" (declared, no default)")
+	}
+	if m.d.Root.Variables[StateMachineRoleVariable] == nil && !m.declared[StateMachineRoleVariable] {
+		spec.DeclareStateMachineRoleVariable = true
+		m.declared[StateMachineRoleVariable] = true
+		m.plan.Notes = append(m.plan.Notes, "the state machines need ecs:RunTask and iam:PassRole: aws_iam_role_policy grants them on var."+StateMachineRoleVariable+" (declared, no default; Cumulus names that role <prefix>-steprole)")
+	}
+	if m.d.Root.Resource("data.aws_region.current") == nil && !m.declared["data.aws_region.current"] {
+		spec.DeclareRegion = true
+		m.declared["data.aws_region.current"] = true
+	}
+	out, err := EmitTaskDefinition(spec)
 	return out, notes, err
 }
 
@@ -572,19 +697,6 @@ func (m *migration) clusterARN() string {
 		}
 	}
 	return "var." + ClusterVariable
-}
-
-// taskTokenRefusal is why a step cannot run as ecs:runTask.waitForTaskToken:
-// ECS container overrides hold at most 8 KiB, so the state's input must be
-// small by construction, which for Cumulus means a CMA ReplaceConfig.
-func taskTokenRefusal(st *workflow.State) string {
-	params := st.Node.Get("Parameters")
-	if params != nil {
-		if cma := params.Get("cma"); cma != nil && cma.Get("ReplaceConfig") != nil {
-			return ""
-		}
-	}
-	return "its input may exceed the 8 KiB ECS container-override limit and no CMA ReplaceConfig offloads it; use the activity target"
 }
 
 // finish turns the pending files into the plan's changes.

@@ -8,8 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+
 	"github.com/stepshift/stepshift/internal/standin"
+	"github.com/stepshift/stepshift/lint"
 	"github.com/stepshift/stepshift/terraform"
+	"github.com/stepshift/stepshift/workflow"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden diffs in fixtures/migrate")
@@ -43,23 +48,55 @@ func copyDeployment(t testing.TB, src string) string {
 type goldenCase struct {
 	name, dir string
 	opts      Options
+	again     string // what the summary of a second run says about the step
 }
 
 func goldenCases(t testing.TB) []goldenCase {
 	root := standin.ModuleRoot()
 	return []goldenCase{
 		{"queue_granules", filepath.Join(root, "fixtures", "deployments", "cumulus-tf"),
-			Options{Steps: []string{"queue_granules_workflow.asl.json:QueueGranules"}, DesiredCount: 1}},
-		{"heredoc", filepath.Join(root, "fixtures", "migrate", "heredoc"), Options{Steps: []string{"SyncGranule"}, DesiredCount: 1}},
+			Options{Steps: []string{"queue_granules_workflow.asl.json:QueueGranules"}, DesiredCount: 1}, ""},
+		{"heredoc", filepath.Join(root, "fixtures", "migrate", "heredoc"), Options{Steps: []string{"SyncGranule"}, DesiredCount: 1}, ""},
 		{"lambda_invoke", filepath.Join(root, "fixtures", "migrate", "invoke"),
-			Options{Steps: []string{"Resize"}, DesiredCount: 1, CumulusVersion: "v21.3.3", Image: "cumuluss/cumulus-ecs-task:2.1.0", Autoscale: &Autoscale{Min: 0, Max: 4}}},
+			Options{Steps: []string{"Resize"}, DesiredCount: 1, CumulusVersion: "v21.3.3", Image: "cumuluss/cumulus-ecs-task:2.1.0", Autoscale: &Autoscale{Min: 0, Max: 4}}, ""},
+		// QueueGranules after ParsePdr, whose ReplaceConfig offloads the whole message.
+		{"ecs_task_token", filepath.Join(root, "fixtures", "deployments", "cumulus-tf"),
+			Options{Steps: []string{"parse_pdr_workflow.asl.json:QueueGranules"}, Target: TargetECSTaskToken}, "already migrated to ecs:runTask.waitForTaskToken"},
+		// Heredoc style, and a lambda:invoke step converted on the way.
+		{"ecs_task_token_heredoc", filepath.Join(root, "fixtures", "migrate", "ecs_heredoc"),
+			Options{Steps: []string{"QueueGranules"}, Target: TargetECSTaskToken}, "already migrated to ecs:runTask.waitForTaskToken"},
 	}
 }
 
+// lintErrors is the set of error-level lint findings of a deployment, as
+// `stepshift lint` reports them, keyed so the same finding on a moved line
+// still matches.
+func lintErrors(d *terraform.Deployment) map[string]string {
+	var units []*lint.Unit
+	for _, rn := range d.Renderings {
+		if rn.Document == nil {
+			continue
+		}
+		u := &lint.Unit{Doc: rn.Document, Label: rn.BlockAddress(), Tasks: map[*workflow.State]*terraform.Task{}}
+		for _, t := range rn.Tasks {
+			u.Tasks[t.State] = t
+		}
+		units = append(units, u)
+	}
+	out := map[string]string{}
+	for _, f := range append(lint.Lint(units, lint.Options{}), lint.TerraformFindings(d, nil)...) {
+		if f.Severity == lint.Error {
+			out[f.Rule+" "+filepath.Base(f.Range.Filename)+" "+f.Pointer] = f.String()
+		}
+	}
+	return out
+}
+
 // TestMigrateGolden migrates each fixture deployment, compares the diff
-// with the golden file, writes it, loads the result with the terraform
-// package (no errors, the step now resolves to an activity), and migrates
-// again to check nothing is left to do.
+// with the golden file, checks every new .tf parses and is
+// hclwrite.Format-clean, writes it, loads the result with the terraform
+// package (no errors) and lints it (no error-level finding the deployment
+// did not have), and migrates again to check nothing is left to do.
 func TestMigrateGolden(t *testing.T) {
 	for _, gc := range goldenCases(t) {
 		t.Run(gc.name, func(t *testing.T) {
@@ -71,6 +108,7 @@ func TestMigrateGolden(t *testing.T) {
 			if d.Diagnostics.HasErrors() {
 				t.Fatalf("fixture does not load: %s", d.Diagnostics.Error())
 			}
+			errorsBefore := lintErrors(d)
 			plan, err := Migrate(d, gc.opts)
 			if err != nil {
 				t.Fatal(err)
@@ -92,12 +130,20 @@ func TestMigrateGolden(t *testing.T) {
 			if got != string(want) {
 				t.Errorf("diff differs from %s:\n%s", golden, got)
 			}
+			newTF := 0
 			for _, c := range plan.Changes {
 				if c.IsNew() && strings.HasSuffix(c.Path, ".tf") {
-					if _, err := EmitFormatCheck(c.After); err != nil {
-						t.Errorf("%s: %v", c.Path, err)
+					newTF++
+					if _, diags := hclparse.NewParser().ParseHCL(c.After, c.Path); diags.HasErrors() {
+						t.Errorf("%s does not parse: %s", c.Path, diags.Error())
+					}
+					if string(hclwrite.Format(c.After)) != string(c.After) {
+						t.Errorf("%s is not hclwrite.Format-clean", c.Path)
 					}
 				}
+			}
+			if newTF != 1 {
+				t.Errorf("%d new .tf files, want 1", newTF)
 			}
 			if err := (FileSet{}).Commit("", plan.Changes); err != nil {
 				t.Fatal(err)
@@ -106,6 +152,11 @@ func TestMigrateGolden(t *testing.T) {
 			if migrated.Diagnostics.HasErrors() {
 				t.Fatalf("migrated deployment does not load: %s", migrated.Diagnostics.Error())
 			}
+			for key, f := range lintErrors(migrated) {
+				if _, had := errorsBefore[key]; !had {
+					t.Errorf("the migration brought a new lint error: %s", f)
+				}
+			}
 			plan2, err := Migrate(migrated, gc.opts)
 			if err != nil {
 				t.Fatal(err)
@@ -113,8 +164,12 @@ func TestMigrateGolden(t *testing.T) {
 			if plan2.Pending() {
 				t.Errorf("second run is not a no-op:\n%s", plan2.Diff())
 			}
-			if !strings.Contains(plan2.Summary(), "already an activity") {
-				t.Errorf("second run does not say already an activity:\n%s", plan2.Summary())
+			again := gc.again
+			if again == "" {
+				again = "already an activity"
+			}
+			if !strings.Contains(plan2.Summary(), again) {
+				t.Errorf("second run does not say %q:\n%s", again, plan2.Summary())
 			}
 		})
 	}

@@ -23,6 +23,31 @@ var HeartbeatRetrier = []member{
 	{"BackoffRate", 2},
 }
 
+// ECSRetrier is the retrier an ecs-task-token step gets for a RunTask call
+// that failed (throttled, or the cluster had no room for the task): the
+// call is made again. States.TaskFailed is deliberately not retried: in a
+// retrier it matches every error the handler reports too.
+var ECSRetrier = []member{
+	{"ErrorEquals", []any{"ECS.AmazonECSException"}},
+	{"IntervalSeconds", 10},
+	{"MaxAttempts", 3},
+	{"BackoffRate", 2},
+}
+
+// retrier is a retrier a rewrite makes sure the state has.
+type retrier struct {
+	value  []member
+	covers func(errorName string) bool // an existing retrier naming such an error already does the job
+	note   string
+}
+
+var (
+	heartbeatRetrier = retrier{HeartbeatRetrier, func(e string) bool { return e == "States.HeartbeatTimeout" || e == "States.Timeout" },
+		"added a States.HeartbeatTimeout retrier"}
+	ecsRetrier = retrier{ECSRetrier, func(e string) bool { return e == "ECS.AmazonECSException" },
+		"added an ECS.AmazonECSException retrier (RunTask throttled or the cluster out of room)"}
+)
+
 // TaskRewrite says what a migrated Task state becomes.
 type TaskRewrite struct {
 	// Resource is the new Resource string: "${queue_granules_activity_arn}"
@@ -33,6 +58,9 @@ type TaskRewrite struct {
 	// IsActivity tells whether a Resource already names an activity; the
 	// workflow alone cannot know what "${x}" is, the Terraform around it can.
 	IsActivity func(*workflow.Resource) bool
+	// TaskToken, when set, makes the state an ecs:runTask.waitForTaskToken
+	// task instead of an activity; Resource is then not used.
+	TaskToken *TaskTokenRewrite
 }
 
 // Refusal is a step migrate will not rewrite, with the reason. It is a
@@ -48,8 +76,12 @@ func (r *Refusal) Error() string { return fmt.Sprintf("%s: %s: %s", r.Range, r.S
 
 // TaskResult is the outcome of rewriting one Task state.
 type TaskResult struct {
-	Source          []byte // the whole file after the rewrite (the input when nothing changed)
-	AlreadyActivity bool
+	Source           []byte // the whole file after the rewrite (the input when nothing changed)
+	AlreadyActivity  bool
+	AlreadyTaskToken bool // the state already runs as ecs:runTask.waitForTaskToken
+	// ParametersMoved tells that the state's own Parameters now travel in
+	// STEPSHIFT_PARAMETERS, so the worker must be given --parameters-env.
+	ParametersMoved bool
 	// FunctionName is the lambda:invoke form's Parameters.FunctionName as
 	// written (often "${x}"), so the caller can find the Lambda behind it.
 	FunctionName string
@@ -57,7 +89,8 @@ type TaskResult struct {
 }
 
 // RewriteTask rewrites the Task state at pointer of the workflow src into
-// an activity task, as a sequence of minimal text edits: each pass loads
+// an activity task (or, with spec.TaskToken, an ecs:runTask.waitForTaskToken
+// task), as a sequence of minimal text edits: each pass loads
 // the document again so the next edit sees exact offsets. Offsets are into
 // src, so a heredoc body is passed alone (without the .tf around it) and
 // opts.Base only moves the positions in messages.
@@ -82,6 +115,10 @@ func RewriteTask(src []byte, opts workflow.Options, pointer string, spec TaskRew
 	if r == nil || r.Node == nil {
 		return nil, refuse(nil, "it has no Resource"), nil
 	}
+	if spec.TaskToken != nil && isTaskTokenState(st) {
+		res.AlreadyTaskToken = true
+		return res, nil, nil
+	}
 	if r.Kind == workflow.Activity || (spec.IsActivity != nil && spec.IsActivity(r)) {
 		res.AlreadyActivity = true
 		return res, nil, nil
@@ -99,8 +136,6 @@ func RewriteTask(src []byte, opts workflow.Options, pointer string, spec TaskRew
 	default:
 		return nil, refuse(r.Node, "its Resource %q is not a Lambda migrate can identify", r.Raw), nil
 	}
-	_ = doc
-
 	apply := func(edits []Edit) error {
 		if len(edits) == 0 {
 			return nil
@@ -130,11 +165,46 @@ func RewriteTask(src []byte, opts workflow.Options, pointer string, spec TaskRew
 			return nil, nil, err
 		}
 	}
+	resource := spec.Resource
+	retriers := []retrier{heartbeatRetrier}
+	var ecsParams []member
+	if tt := spec.TaskToken; tt != nil {
+		// Decided before any edit of the state, from its Parameters as the
+		// handler knew them (after a lambda:invoke conversion above).
+		var ref *Refusal
+		var moved bool
+		ecsParams, moved, ref = taskTokenParameters(res.Source, base, doc, st, tt)
+		if ref != nil {
+			ref.State, ref.Pointer = st.Name, pointer
+			if ref.Range == (workflow.Range{}) {
+				ref.Range = st.NameRange
+			}
+			return nil, ref, nil
+		}
+		res.ParametersMoved = moved
+		if moved {
+			res.Notes = append(res.Notes, "the state's Parameters now travel to the worker in "+ParametersEnv+", which applies them to the input as Step Functions did")
+		}
+		resource = TaskTokenResource
+		retriers = append(retriers, ecsRetrier)
+	}
 	r = st.Resource
-	if err := apply([]Edit{{Start: r.Node.Range.Start.Byte - base, End: r.Node.Range.End.Byte - base, Text: quoteJSON(spec.Resource)}}); err != nil {
+	if err := apply([]Edit{{Start: r.Node.Range.Start.Byte - base, End: r.Node.Range.End.Byte - base, Text: quoteJSON(resource)}}); err != nil {
 		return nil, nil, err
 	}
-	edits, notes := retryEdits(res.Source, base, st, style)
+	if ecsParams != nil {
+		var err error
+		if p := st.Node.Get("Parameters"); p != nil {
+			l := layoutAt(res.Source, base, p, style)
+			err = apply([]Edit{{Start: p.Range.Start.Byte - base, End: p.Range.End.Byte - base, Text: renderJSON(ecsParams, l)}})
+		} else {
+			err = apply([]Edit{insertMemberAfter(res.Source, base, st.Node.Get("Resource"), "Parameters", ecsParams, style)})
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	edits, notes := retryEdits(res.Source, base, st, style, retriers)
 	res.Notes = append(res.Notes, notes...)
 	if err := apply(edits); err != nil {
 		return nil, nil, err
@@ -282,18 +352,33 @@ func insertMemberBefore(src []byte, base int, m *workflow.Node, key string, valu
 	return Edit{Start: at, End: at, Text: text + sep}
 }
 
-// retryEdits removes Lambda.* error names (an activity never raises them),
-// drops retriers left with none, and adds a States.HeartbeatTimeout retrier
-// before any States.ALL retrier, which Step Functions requires to be last.
-func retryEdits(src []byte, base int, st *workflow.State, style textStyle) ([]Edit, []string) {
+// retryEdits removes Lambda.* error names (the new target never raises
+// them), drops retriers left with none, and adds each of want the state
+// does not have yet before any States.ALL retrier, which Step Functions
+// requires to be last.
+func retryEdits(src []byte, base int, st *workflow.State, style textStyle, want []retrier) ([]Edit, []string) {
 	node := st.Node
+	values := func(rs []retrier) []any {
+		var v []any
+		for _, r := range rs {
+			v = append(v, r.value)
+		}
+		return v
+	}
+	notesOf := func(rs []retrier) []string {
+		var n []string
+		for _, r := range rs {
+			n = append(n, r.note)
+		}
+		return n
+	}
 	retry := node.Get("Retry")
 	if retry == nil {
 		after := lastMember(node)
 		if c := node.Get("Catch"); c != nil {
-			return []Edit{insertMemberBefore(src, base, c, "Retry", []any{HeartbeatRetrier}, style)}, []string{"added a States.HeartbeatTimeout retrier"}
+			return []Edit{insertMemberBefore(src, base, c, "Retry", values(want), style)}, notesOf(want)
 		}
-		return []Edit{insertMemberAfter(src, base, after, "Retry", []any{HeartbeatRetrier}, style)}, []string{"added a States.HeartbeatTimeout retrier"}
+		return []Edit{insertMemberAfter(src, base, after, "Retry", values(want), style)}, notesOf(want)
 	}
 	if retry.Kind != workflow.Array {
 		return nil, nil // the linter reports it; rewriting a broken Retry would hide the problem
@@ -301,7 +386,7 @@ func retryEdits(src []byte, base int, st *workflow.State, style textStyle) ([]Ed
 	var edits []Edit
 	var notes []string
 	dropRetrier := map[int]bool{}
-	hasHeartbeat := false
+	covered := make([]bool, len(want))
 	allAt := -1
 	var removed []string
 	for i, r := range retry.Elems {
@@ -318,10 +403,13 @@ func retryEdits(src []byte, base int, st *workflow.State, style textStyle) ([]Ed
 			case strings.HasPrefix(e.Str, "Lambda."):
 				dropName[j] = true
 				removed = append(removed, e.Str)
-			case e.Str == "States.HeartbeatTimeout" || e.Str == "States.Timeout":
-				hasHeartbeat = true
 			case e.Str == "States.ALL" && allAt < 0:
 				allAt = i
+			}
+			for k, w := range want {
+				if w.covers(e.Str) {
+					covered[k] = true
+				}
 			}
 		}
 		switch {
@@ -335,23 +423,24 @@ func retryEdits(src []byte, base int, st *workflow.State, style textStyle) ([]Ed
 	if len(removed) > 0 {
 		notes = append(notes, "removed Lambda error names from Retry: "+strings.Join(removed, ", "))
 	}
+	var missing []retrier
+	for k, w := range want {
+		if !covered[k] {
+			missing = append(missing, w)
+		}
+	}
 	kept := len(retry.Elems) - len(dropRetrier)
-	if !hasHeartbeat {
-		notes = append(notes, "added a States.HeartbeatTimeout retrier")
+	if len(missing) > 0 {
+		notes = append(notes, notesOf(missing)...)
 		if kept == 0 {
 			// Nothing of the old Retry survives: write the array anew in the file's layout.
 			l := layoutAt(src, base, retry, style)
-			return []Edit{{Start: retry.Range.Start.Byte - base, End: retry.Range.End.Byte - base, Text: renderJSON([]any{HeartbeatRetrier}, l)}}, notes
+			return []Edit{{Start: retry.Range.Start.Byte - base, End: retry.Range.End.Byte - base, Text: renderJSON(values(missing), l)}}, notes
 		}
-		if allAt >= 0 {
-			ref := retry.Elems[allAt]
-			l := elemLayout(src, base, ref, style)
-			at := ref.Range.Start.Byte - base
-			sep := l.Comma
-			if l.Multiline {
-				sep = "," + l.EOL + l.Indent
-			}
-			edits = append(edits, Edit{Start: at, End: at, Text: renderJSON(HeartbeatRetrier, l) + sep})
+		var ref *workflow.Node
+		before := allAt >= 0
+		if before {
+			ref = retry.Elems[allAt]
 		} else {
 			lastKept := -1
 			for i := range retry.Elems {
@@ -359,15 +448,28 @@ func retryEdits(src []byte, base int, st *workflow.State, style textStyle) ([]Ed
 					lastKept = i
 				}
 			}
-			ref := retry.Elems[lastKept]
-			l := elemLayout(src, base, ref, style)
-			at := ref.Range.End.Byte - base
-			sep := l.Comma
-			if l.Multiline {
-				sep = "," + l.EOL + l.Indent
-			}
-			edits = append(edits, Edit{Start: at, End: at, Text: sep + renderJSON(HeartbeatRetrier, l)})
+			ref = retry.Elems[lastKept]
 		}
+		l := elemLayout(src, base, ref, style)
+		sep := l.Comma
+		if l.Multiline {
+			sep = "," + l.EOL + l.Indent
+		}
+		var b strings.Builder
+		for _, m := range missing {
+			if !before {
+				b.WriteString(sep)
+			}
+			b.WriteString(renderJSON(m.value, l))
+			if before {
+				b.WriteString(sep)
+			}
+		}
+		at := ref.Range.End.Byte - base
+		if before {
+			at = ref.Range.Start.Byte - base
+		}
+		edits = append(edits, Edit{Start: at, End: at, Text: b.String()})
 	} else if kept == 0 {
 		return []Edit{deleteMember(src, base, node, retry)}, notes
 	}

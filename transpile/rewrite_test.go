@@ -255,9 +255,11 @@ func TestRewriteLambdaInvoke(t *testing.T) {
 	}
 }
 
-// FuzzRewrite rewrites a Task of arbitrary documents: the rewriter must
-// never panic or fail internally, and whatever it writes must load cleanly
-// and differ only inside the state.
+// FuzzRewrite rewrites a Task of arbitrary documents to an activity or,
+// when pick's top bit is set, to ecs:runTask.waitForTaskToken: the
+// rewriter and the ecs-task-token input rule must never panic or fail
+// internally, and whatever the rewriter writes must load cleanly, differ
+// only inside the state, and be left alone by a second run.
 func FuzzRewrite(f *testing.F) {
 	for _, path := range corpusWorkflows(f)[:8] {
 		if src, err := os.ReadFile(path); err == nil {
@@ -266,6 +268,8 @@ func FuzzRewrite(f *testing.F) {
 	}
 	f.Add([]byte(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload":{"a":1}},"ResultSelector":{"x.$":"$.Payload.x"},"Retry":[{"ErrorEquals":["Lambda.A","States.ALL"]}],"End":true}}}`), uint8(0))
 	f.Add([]byte("{\r\n\t\"StartAt\": \"A\",\r\n\t\"States\": {\r\n\t\t\"A\": {\r\n\t\t\t\"Type\": \"Task\",\r\n\t\t\t\"Resource\": \"${a}\",\r\n\t\t\t\"Retry\": []\r\n\t\t}\r\n\t}\r\n}"), uint8(0))
+	f.Add([]byte(wf("A", `"A":{"Type":"Task","Resource":"${a}",`+cmaFull+`,"Next":"T"},`+cmaTarget)), uint8(0x81))
+	f.Add([]byte(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${a}","Parameters":{"k":"${lookup(m, \"x\")}","p.$":"$.a.b","l":[1,{"q.$":"$"}]},"Retry":[{"ErrorEquals":["Lambda.A","States.ALL"]}],"End":true}}}`), uint8(0x80))
 	f.Fuzz(func(t *testing.T, src []byte, pick uint8) {
 		before := workflow.Load(src, workflow.Options{})
 		if len(before.Diagnostics) > 0 {
@@ -280,12 +284,17 @@ func FuzzRewrite(f *testing.F) {
 		if len(tasks) == 0 {
 			return
 		}
-		st := tasks[int(pick)%len(tasks)]
-		res, refusal, err := RewriteTask(src, workflow.Options{}, st.Pointer(), specFor(st))
+		st := tasks[int(pick&0x7f)%len(tasks)]
+		spec := specFor(st)
+		if pick&0x80 != 0 {
+			spec = ecsSpec()
+			_ = taskTokenRefusal(st)
+		}
+		res, refusal, err := RewriteTask(src, workflow.Options{}, st.Pointer(), spec)
 		if err != nil {
 			t.Fatalf("internal error: %v", err)
 		}
-		if refusal != nil || res.AlreadyActivity {
+		if refusal != nil || res.AlreadyActivity || res.AlreadyTaskToken {
 			return
 		}
 		after := workflow.Load(res.Source, workflow.Options{})
@@ -293,5 +302,11 @@ func FuzzRewrite(f *testing.F) {
 			t.Fatalf("result does not load: %v\n%s", after.Diagnostics, res.Source)
 		}
 		assertOnlyStateChanged(t, before, after, st.Pointer())
+		if spec.TaskToken != nil {
+			again, refusal, err := RewriteTask(res.Source, workflow.Options{}, st.Pointer(), spec)
+			if err != nil || refusal != nil || !again.AlreadyTaskToken {
+				t.Fatalf("second ecs-task-token run is not a no-op: %v %v\n%s", err, refusal, res.Source)
+			}
+		}
 	})
 }
