@@ -30,17 +30,25 @@ import (
 // paged FilterLogEvents loop, and the account's rate limit is shared.
 const logConcurrency = 4
 
-func awsFlags() []cli.Flag {
+// evidenceFlags are the flags of lint and migrate that bring in facts from
+// outside the repository: the deployed configuration and usage logs.
+func evidenceFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.BoolFlag{Name: "aws", Usage: "read each Task's Lambda configuration from the deployed account (lambda:GetFunctionConfiguration; standard AWS credential chain)"},
 		&cli.StringFlag{Name: "region", Usage: "AWS region (default: AWS_REGION or the profile's)"},
 		&cli.StringFlag{Name: "profile", Usage: "AWS shared-config profile"},
 		&cli.StringFlag{Name: "endpoint-url", Usage: "send every AWS call to this endpoint (a local emulator such as moto_server)"},
-		&cli.StringSliceFlag{Name: "state-machine", Usage: "lint a deployed state machine: its ARN, or a name prefix for every machine whose name starts with it (repeatable; implies --aws)"},
-		&cli.StringFlag{Name: "save-definitions", Usage: "write deployed definitions to `DIR` as NAME.asl.json so finding positions refer to files"},
 		&cli.StringSliceFlag{Name: "logs", Usage: "Lambda log files or folders as usage evidence: REPORT lines, JSON log format, FilterLogEvents exports (repeatable; a file or sub-folder per function)"},
 		&cli.StringFlag{Name: "since", Usage: "with --aws, read each Task's Lambda logs from CloudWatch Logs over this window (14d, 36h, 90m) as usage evidence"},
 	}
+}
+
+// awsFlags are lint's: the evidence flags plus deployed state machines.
+func awsFlags() []cli.Flag {
+	return append(evidenceFlags(),
+		&cli.StringSliceFlag{Name: "state-machine", Usage: "lint a deployed state machine: its ARN, or a name prefix for every machine whose name starts with it (repeatable; implies --aws)"},
+		&cli.StringFlag{Name: "save-definitions", Usage: "write deployed definitions to `DIR` as NAME.asl.json so finding positions refer to files"},
+	)
 }
 
 // parseSince reads a look-back window: Go durations plus days (d) and weeks (w).
@@ -101,11 +109,21 @@ func (r *lintRun) awsClient(ctx context.Context) (*deployed.Client, error) {
 	if r.aws != nil {
 		return r.aws, nil
 	}
-	client, err := deployed.New(ctx, deployed.Options{Region: r.c.String("region"), Profile: r.c.String("profile"), EndpointURL: r.c.String("endpoint-url")})
+	client, err := newAWSClient(ctx, r.c)
+	if err != nil {
+		return nil, err
+	}
+	r.aws = client
+	return client, nil
+}
+
+// newAWSClient builds the AWS clients from --region, --profile and
+// --endpoint-url; it makes no call yet.
+func newAWSClient(ctx context.Context, c *cli.Context) (*deployed.Client, error) {
+	client, err := deployed.New(ctx, deployed.Options{Region: c.String("region"), Profile: c.String("profile"), EndpointURL: c.String("endpoint-url")})
 	if err != nil {
 		return nil, usageErrorf("--aws: %v", err)
 	}
-	r.aws = client
 	return client, nil
 }
 
@@ -183,13 +201,30 @@ func (r *lintRun) addDeployedFacts(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	configs, problems, err := overlayDeployed(ctx, client, r.units)
+	if err != nil {
+		return err
+	}
+	r.configs = configs
+	for _, p := range problems {
+		r.awsProblem(p)
+	}
+	return nil
+}
+
+// overlayDeployed fetches the deployed configuration of every Task's
+// Lambda in units (one GetFunctionConfiguration per distinct function) and
+// joins it to each Task's facts with deployed.Overlay; a Task without
+// Terraform facts gets facts from Lambda alone. problems are the failed
+// calls, one per function; the error is for a cancelled run.
+func overlayDeployed(ctx context.Context, client *deployed.Client, units []*lint.Unit) (configs []*deployed.FunctionConfig, problems []error, err error) {
 	type use struct {
 		unit *lint.Unit
 		st   *workflow.State
 	}
 	byRef := map[string][]use{}
 	var refs []string
-	for _, u := range r.units {
+	for _, u := range units {
 		for _, st := range u.Doc.States {
 			if st.Type != "Task" {
 				continue
@@ -206,14 +241,14 @@ func (r *lintRun) addDeployedFacts(ctx context.Context) error {
 	}
 	results, err := client.Functions(ctx, refs)
 	if err != nil {
-		return internalErrorf("aws: %v", err)
+		return nil, nil, internalErrorf("aws: %v", err)
 	}
 	for i, res := range results {
 		if res.Err != nil {
-			r.awsProblem(res.Err)
+			problems = append(problems, res.Err)
 			continue
 		}
-		r.configs = append(r.configs, res.Config)
+		configs = append(configs, res.Config)
 		for _, at := range byRef[refs[i]] {
 			if at.unit.Tasks == nil {
 				at.unit.Tasks = map[*workflow.State]*terraform.Task{}
@@ -232,7 +267,27 @@ func (r *lintRun) addDeployedFacts(ctx context.Context) error {
 			task.Lambda = deployed.Overlay(task.Lambda, res.Config)
 		}
 	}
-	return nil
+	return configs, problems, nil
+}
+
+// logGroups lists the functions whose logs --since reads: every Task's
+// Lambda in units, with the log group Lambda reported for it ("" for
+// /aws/lambda/<name>).
+func logGroups(units []*lint.Unit, configs []*deployed.FunctionConfig) map[string]string {
+	groups := map[string]string{}
+	for _, cfg := range configs {
+		groups[cfg.FunctionName] = cfg.LogGroup
+	}
+	for _, u := range units {
+		for _, st := range u.Doc.States {
+			if name := u.FunctionName(st); st.Type == "Task" && name != "" {
+				if _, ok := groups[name]; !ok {
+					groups[name] = ""
+				}
+			}
+		}
+	}
+	return groups
 }
 
 // addUsage reads --logs and, with --since, each Task Lambda's CloudWatch
@@ -242,67 +297,75 @@ func (r *lintRun) addUsage(ctx context.Context, since time.Duration) error {
 	if len(paths) == 0 && since == 0 {
 		return nil
 	}
+	var groups map[string]string
+	if since > 0 {
+		if _, err := r.awsClient(ctx); err != nil {
+			return err
+		}
+		groups = logGroups(r.units, r.configs)
+	}
+	ev, err := readEvidence(ctx, paths, r.aws, groups, since, r.c.App.ErrWriter)
+	if err != nil {
+		return err
+	}
+	r.notes = append(r.notes, ev.notes...)
+	for _, p := range ev.problems {
+		r.awsProblem(p)
+	}
+	for _, u := range r.units {
+		u.Usage = ev.byFunction
+	}
+	return nil
+}
+
+// evidence is the usage evidence of one run, from files and CloudWatch Logs.
+type evidence struct {
+	byFunction map[string]*usage.Usage
+	notes      []string // truncated reads, unreadable lines
+	problems   []error  // failed AWS calls, one per function
+}
+
+// readEvidence parses the log files and folders in paths and, when since is
+// set, reads the CloudWatch log group of every function in groups (function
+// name → log group, "" for /aws/lambda/<name>) over that window, a few
+// functions at once, with a progress bar when progressTo is a terminal.
+// The error is for unreadable paths (a usage error) and a cancelled run.
+func readEvidence(ctx context.Context, paths []string, client *deployed.Client, groups map[string]string, since time.Duration, progressTo io.Writer) (*evidence, error) {
 	collector := usage.NewCollector()
 	for _, p := range paths {
 		if err := collector.ParsePath(p); err != nil {
-			return usageErrorf("--logs: %v", err)
+			return nil, usageErrorf("--logs: %v", err)
 		}
 	}
-	if since > 0 {
-		if err := r.readCloudWatch(ctx, collector, since); err != nil {
-			return err
+	ev := &evidence{byFunction: map[string]*usage.Usage{}}
+	if since > 0 && client != nil && len(groups) > 0 {
+		if err := readCloudWatch(ctx, client, groups, since, progressTo, collector, ev); err != nil {
+			return nil, err
 		}
 	}
-	rep := collector.Report()
-	if rep.Malformed > 0 {
+	if rep := collector.Report(); rep.Malformed > 0 {
 		msg := fmt.Sprintf("%s log line(s) looked like Lambda evidence but could not be read", usage.Thousands(int64(rep.Malformed)))
 		if len(rep.Samples) > 0 {
 			s := rep.Samples[0]
 			msg += fmt.Sprintf("; the first: %s:%d: %s", s.Source, s.Line, s.Reason)
 		}
-		r.notes = append(r.notes, msg)
+		ev.notes = append(ev.notes, msg)
 	}
-	byFunction := map[string]*usage.Usage{}
 	for _, u := range collector.All() {
-		byFunction[u.Function] = u
+		ev.byFunction[u.Function] = u
 	}
-	for _, u := range r.units {
-		u.Usage = byFunction
-	}
-	return nil
+	return ev, nil
 }
 
-// readCloudWatch reads the logs of every Task's Lambda over the window, a
-// few functions at once, with a progress bar on a terminal.
-func (r *lintRun) readCloudWatch(ctx context.Context, into *usage.Collector, since time.Duration) error {
-	client, err := r.awsClient(ctx)
-	if err != nil {
-		return err
-	}
-	groups := map[string]string{} // function name → log group ("" for /aws/lambda/<name>)
-	for _, cfg := range r.configs {
-		groups[cfg.FunctionName] = cfg.LogGroup
-	}
-	for _, u := range r.units {
-		for _, st := range u.Doc.States {
-			if name := u.FunctionName(st); st.Type == "Task" && name != "" {
-				if _, ok := groups[name]; !ok {
-					groups[name] = ""
-				}
-			}
-		}
-	}
+func readCloudWatch(ctx context.Context, client *deployed.Client, groups map[string]string, since time.Duration, progressTo io.Writer, into *usage.Collector, ev *evidence) error {
 	names := make([]string, 0, len(groups))
 	for n := range groups {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	if len(names) == 0 {
-		return nil
-	}
 	end := time.Now()
 	start := end.Add(-since)
-	bar := newLogProgress(r.c.App.ErrWriter, len(names))
+	bar := newLogProgress(progressTo, len(names))
 	var (
 		mu     sync.Mutex
 		events int
@@ -343,14 +406,14 @@ func (r *lintRun) readCloudWatch(ctx context.Context, into *usage.Collector, sin
 				into.Merge(read.Collector)
 			}
 			if read.Note != "" {
-				r.notes = append(r.notes, read.Note)
+				ev.notes = append(ev.notes, read.Note)
 			}
 		}
 		if err := errs[n]; err != nil {
 			if ctx.Err() != nil {
 				return internalErrorf("reading logs: %v", ctx.Err())
 			}
-			r.awsProblem(err)
+			ev.problems = append(ev.problems, err)
 		}
 	}
 	return nil

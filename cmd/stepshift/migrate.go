@@ -11,15 +11,12 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/stepshift/stepshift/deployed"
+	"github.com/stepshift/stepshift/lint"
 	"github.com/stepshift/stepshift/terraform"
 	"github.com/stepshift/stepshift/transpile"
+	"github.com/stepshift/stepshift/usage"
 )
-
-// overLimitSelector is how `--over-limit` picks steps: every Task with an
-// error-level Lambda-limit or usage finding. The lint package provides it
-// (transpile must not import lint); until lint registers one, the flag
-// reports that it is unavailable.
-var overLimitSelector func(d *terraform.Deployment) ([]*terraform.Task, error)
 
 func init() {
 	commands = append(commands, &cli.Command{
@@ -29,11 +26,11 @@ func init() {
 		Description: "Prints a unified diff of every file it would change or create and a summary.\n" +
 			"--write applies all of it atomically, --check exits 1 when a migration is pending,\n" +
 			"--out DIR writes a migrated copy of the deployment. See docs/migrate.md.",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "step", Usage: "migrate the Task state `NAME` (File.asl.json:NAME when several workflows have one); repeatable"},
 			&cli.BoolFlag{Name: "all-lambda", Usage: "migrate every Lambda Task state"},
 			&cli.BoolFlag{Name: "over-limit", Usage: "migrate every Task with an error-level Lambda limit or usage finding"},
-			&cli.StringFlag{Name: "target", Value: transpile.TargetActivity, Usage: "activity or ecs-task-token"},
+			&cli.StringFlag{Name: "target", Value: transpile.TargetActivity, Usage: "activity (the Cumulus recipe: a polled activity) or ecs-task-token (ecs:runTask.waitForTaskToken: one ECS task per execution, for steps whose input a CMA ReplaceConfig keeps small)"},
 			&cli.DurationFlag{Name: "timeout", Value: transpile.DefaultTimeoutSeconds * time.Second, Usage: "TimeoutSeconds to add where a step has none"},
 			&cli.DurationFlag{Name: "heartbeat", Value: transpile.DefaultHeartbeatSeconds * time.Second, Usage: "HeartbeatSeconds to add where a step has none"},
 			&cli.StringFlag{Name: "image", Usage: "worker image `REF`; default: a new variable stepshift_worker_image"},
@@ -45,7 +42,7 @@ func init() {
 			&cli.StringFlag{Name: "out", Usage: "write a migrated copy of the deployment to `DIR`"},
 			&cli.StringSliceFlag{Name: "var-file", Usage: "Terraform variable file, as terraform -var-file"},
 			&cli.StringSliceFlag{Name: "var", Usage: "Terraform variable NAME=VALUE, as terraform -var"},
-		},
+		}, evidenceFlags()...),
 		Action: migrateAction,
 	})
 }
@@ -98,13 +95,20 @@ func migrateAction(c *cli.Context) error {
 		}
 		return usageErrorf("the deployment in %s does not load; fix the errors above first", dir)
 	}
+	since, err := checkAWSFlags(c)
+	if err != nil {
+		return err
+	}
+	units := deploymentUnits(d, func(string) bool { return true })
+	byFunction, err := addMigrateEvidence(c, units, since)
+	if err != nil {
+		return err
+	}
+	opts.MaxMemoryUsedMB = peakMemory(byFunction)
 	if c.Bool("over-limit") {
-		if overLimitSelector == nil {
-			return usageErrorf("--over-limit needs the lint limit rules, which this build lacks; use --step or --all-lambda")
-		}
-		tasks, err := overLimitSelector(d)
+		tasks, err := overLimitTasks(units)
 		if err != nil {
-			return internalErrorf("%v", err)
+			return err
 		}
 		opts.Tasks = tasks
 	}
@@ -146,6 +150,56 @@ func migrateAction(c *cli.Context) error {
 		return &exitError{code: exitFindings}
 	}
 	return nil
+}
+
+// addMigrateEvidence gives the deployment's units what --aws, --logs and
+// --since bring: deployed facts (they size the worker where Terraform does
+// not know the memory, and count for --over-limit) and usage evidence (the
+// worker gets at least 1.25x the peak memory used). A failed AWS call stops
+// the run before anything is written: a plan sized on half the evidence is
+// not one to apply.
+func addMigrateEvidence(c *cli.Context, units []*lint.Unit, since time.Duration) (map[string]*usage.Usage, error) {
+	ctx := c.Context
+	var client *deployed.Client
+	var configs []*deployed.FunctionConfig
+	var problems []error
+	if awsWanted(c) {
+		var err error
+		if client, err = newAWSClient(ctx, c); err != nil {
+			return nil, err
+		}
+		if configs, problems, err = overlayDeployed(ctx, client, units); err != nil {
+			return nil, err
+		}
+	}
+	var groups map[string]string
+	if since > 0 {
+		groups = logGroups(units, configs)
+	}
+	ev, err := readEvidence(ctx, c.StringSlice("logs"), client, groups, since, c.App.ErrWriter)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range ev.notes {
+		fmt.Fprintf(c.App.ErrWriter, "stepshift: note: %s\n", n)
+	}
+	failed := 0
+	for _, p := range append(problems, ev.problems...) {
+		var e *deployed.Error
+		if errors.As(p, &e) && e.Kind == deployed.ErrNotFound {
+			fmt.Fprintf(c.App.ErrWriter, "stepshift: note: %s\n", e.Message)
+			continue
+		}
+		fmt.Fprintf(c.App.ErrWriter, "stepshift: aws: %v\n", p)
+		failed++
+	}
+	if failed > 0 {
+		return nil, internalErrorf("%d AWS call(s) failed; nothing was planned", failed)
+	}
+	for _, u := range units {
+		u.Usage = ev.byFunction
+	}
+	return ev.byFunction, nil
 }
 
 // writeCopy copies the deployment folder (without .terraform and dot

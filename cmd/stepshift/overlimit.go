@@ -5,16 +5,14 @@ import (
 
 	"github.com/stepshift/stepshift/lint"
 	"github.com/stepshift/stepshift/terraform"
+	"github.com/stepshift/stepshift/usage"
 )
 
-func init() {
-	overLimitSelector = overLimitTasks
-}
-
 // overLimitTasks picks the steps `migrate --over-limit` moves: every Task
-// with an error-level Lambda-limit or usage finding from lint.
-func overLimitTasks(d *terraform.Deployment) ([]*terraform.Task, error) {
-	units := deploymentUnits(d, func(string) bool { return true })
+// with an error-level Lambda-limit or usage finding from lint on units (the
+// deployment's renderings, with deployed facts and usage evidence when the
+// run has them).
+func overLimitTasks(units []*lint.Unit) ([]*terraform.Task, error) {
 	cfg, err := loadLintConfig("")
 	if err != nil {
 		return nil, err
@@ -49,4 +47,19 @@ func isLimitRule(id string) bool {
 		return true
 	}
 	return false
+}
+
+// peakMemory is transpile.Options.MaxMemoryUsedMB over the run's evidence:
+// the most memory a task's Lambda was seen using, by its function name.
+func peakMemory(byFunction map[string]*usage.Usage) func(*terraform.Task) (int, bool) {
+	return func(t *terraform.Task) (int, bool) {
+		if t == nil || t.Lambda == nil || !t.Lambda.FunctionName.Known {
+			return 0, false
+		}
+		u := byFunction[t.Lambda.FunctionName.Value]
+		if u == nil || u.Invocations == 0 || u.MaxMemoryUsedMB == 0 {
+			return 0, false
+		}
+		return u.MaxMemoryUsedMB, true
+	}
 }
