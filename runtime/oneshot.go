@@ -74,6 +74,11 @@ func (w *Worker) RunOnce(ctx context.Context, t OneShotTask) error {
 // keep their bytes. Paths are "$" and plain member paths ("$.a.b"), the
 // forms `stepshift migrate` accepts; anything else is an error.
 func ApplyParameters(template, input []byte) ([]byte, error) {
+	// Selected values are spliced in as bytes, so input that is not JSON
+	// would make output that is not JSON either.
+	if !json.Valid(input) {
+		return nil, errors.New("the state input is not valid JSON")
+	}
 	dec := json.NewDecoder(bytes.NewReader(template))
 	dec.UseNumber()
 	var out bytes.Buffer

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -297,4 +299,28 @@ func TestOneShotCommandExitCodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzApplyParameters: any template and input either fail with an error or
+// give valid JSON; a template without ".$" keys comes out as itself.
+func FuzzApplyParameters(f *testing.F) {
+	f.Add([]byte(`{"cma":{"event.$":"$","task_config":{"provider":"{$.meta.provider}"}}}`), []byte(`{"meta":{"provider":"p"},"payload":[1,2]}`))
+	f.Add([]byte(`{"a.$":"$.x.y","b":[1,{"c.$":"$"}]}`), []byte(`{"x":{"y":"\u00e9"}}`))
+	f.Add([]byte(`{"a.$":"$.missing"}`), []byte(`{}`))
+	f.Add([]byte(`[]`), []byte(`null`))
+	f.Fuzz(func(t *testing.T, template, input []byte) {
+		out, err := ApplyParameters(template, input)
+		if err != nil {
+			return
+		}
+		if !json.Valid(out) {
+			t.Fatalf("ApplyParameters(%q, %q) = %q, not JSON", template, input, out)
+		}
+		if !bytes.Contains(template, []byte(".$")) && json.Valid(template) {
+			var a, b any
+			if json.Unmarshal(template, &a) == nil && json.Unmarshal(out, &b) == nil && !reflect.DeepEqual(a, b) {
+				t.Fatalf("a template without paths changed: %q -> %q", template, out)
+			}
+		}
+	})
 }
