@@ -4,7 +4,7 @@ PKGS     ?= ./...
 BIN      ?= bin/stepshift
 FUZZTIME ?= 10s
 
-.PHONY: build test bench bench-peers fuzz ci emulators docs lint-example clean
+.PHONY: build test bench bench-peers fuzz ci emulators docs lint-example tidy clean
 
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/stepshift
@@ -35,7 +35,11 @@ docs:
 lint-example: build
 	./$(BIN) lint fixtures/deployments/cumulus-tf
 
-ci: emulators build test fuzz
+# Fails when go.mod or go.sum is not what `go mod tidy` would write.
+tidy:
+	$(GO) mod tidy -diff
+
+ci: emulators tidy build test fuzz
 
 clean:
 	rm -rf bin
