@@ -40,11 +40,18 @@ type ServiceSpec struct {
 	Autoscale         *Autoscale
 
 	// Declarations the deployment lacks, emitted once per run.
+	DeclarePrefixVariable  bool
 	DeclareImageVariable   bool
 	DeclareRoleVariable    bool
 	DeclareRegion          bool
 	DeclareClusterVariable bool
 }
+
+// PrefixVariable names new resources, as it names every Cumulus resource.
+const PrefixVariable = "prefix"
+
+// prefixDescription is the description of a declared var.prefix.
+const prefixDescription = "Prefix of the deployment's resource names (Cumulus: the stack prefix)"
 
 // Autoscale is --autoscale MIN:MAX.
 type Autoscale struct{ Min, Max int }
@@ -76,6 +83,12 @@ func EmitService(s *ServiceSpec) ([]byte, error) {
 	comment += " runs as a Step Functions activity\n# polled by a worker on the Cumulus ECS cluster instead of in Lambda.\n"
 	body.AppendUnstructuredTokens(hclwrite.Tokens{{Type: hclsyntax.TokenComment, Bytes: []byte(comment)}})
 
+	if s.DeclarePrefixVariable {
+		v := body.AppendNewBlock("variable", []string{PrefixVariable}).Body()
+		v.SetAttributeValue("description", cty.StringVal(prefixDescription))
+		v.SetAttributeRaw("type", hclwrite.TokensForIdentifier("string"))
+		body.AppendNewline()
+	}
 	if s.DeclareImageVariable {
 		v := body.AppendNewBlock("variable", []string{WorkerImageVariable}).Body()
 		v.SetAttributeValue("description", cty.StringVal("Image of the activity worker, built from stepshift's Dockerfile.worker (or cumuluss/cumulus-ecs-task for Node.js-only tasks)"))

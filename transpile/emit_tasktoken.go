@@ -30,6 +30,7 @@ type TaskDefinitionSpec struct {
 	TagsExpr   string // "" = no tags argument
 
 	// Declarations the deployment lacks, emitted once per run.
+	DeclarePrefixVariable           bool
 	DeclareImageVariable            bool
 	DeclareRoleVariable             bool
 	DeclareStateMachineRoleVariable bool
@@ -68,6 +69,9 @@ func EmitTaskDefinition(s *TaskDefinitionSpec) ([]byte, error) {
 		v.SetAttributeValue("description", cty.StringVal(description))
 		v.SetAttributeRaw("type", hclwrite.TokensForIdentifier("string"))
 		body.AppendNewline()
+	}
+	if s.DeclarePrefixVariable {
+		declare(PrefixVariable, prefixDescription)
 	}
 	if s.DeclareImageVariable {
 		declare(WorkerImageVariable, "Image of the stepshift worker, built from stepshift's Dockerfile.worker on the Lambda runtime's base image")

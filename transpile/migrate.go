@@ -2,6 +2,7 @@ package transpile
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -435,18 +436,18 @@ func (m *migration) migrate(s *step) {
 	}
 	var res *TaskResult
 	var refusal *Refusal
+	var bodyKey [2]int // a heredoc's body in its .tf file
+	if r.Kind != terraform.Templatefile {
+		bodyKey = [2]int{r.Body.Start.Byte, r.Body.End.Byte}
+	}
 	if r.Kind == terraform.Templatefile {
 		res, refusal, err = RewriteTask(f.current, workflow.Options{Filename: s.file}, s.pointer, spec)
 	} else {
-		key := [2]int{r.Body.Start.Byte, r.Body.End.Byte}
-		body, ok := f.bodies[key]
+		body, ok := f.bodies[bodyKey]
 		if !ok {
-			body = f.before[key[0]:key[1]]
+			body = f.before[bodyKey[0]:bodyKey[1]]
 		}
 		res, refusal, err = RewriteTask(body, workflow.Options{Filename: s.file, Base: workflow.Pos{Line: r.Body.Start.Line, Column: r.Body.Start.Column, Byte: r.Body.Start.Byte}}, s.pointer, spec)
-		if err == nil && refusal == nil {
-			f.bodies[key] = res.Source
-		}
 	}
 	switch {
 	case err != nil:
@@ -466,8 +467,14 @@ func (m *migration) migrate(s *step) {
 		m.plan.Steps = append(m.plan.Steps, o)
 		return
 	}
+	// Everything that can refuse the step happens before any of its edits
+	// are recorded: a refused step changes no file.
+	type mapEdit struct {
+		file  *pendingFile
+		edits []Edit
+	}
+	var mapEdits []mapEdit
 	if r.Kind == terraform.Templatefile {
-		f.current = res.Source
 		for _, t := range s.tasks {
 			mapFile, err := m.file(t.Rendering.Map.SrcRange.Filename)
 			if err != nil {
@@ -479,9 +486,22 @@ func (m *migration) migrate(s *step) {
 				m.refuse(s, "%v", err)
 				return
 			}
-			mapFile.edits = append(mapFile.edits, edits...)
+			mapEdits = append(mapEdits, mapEdit{mapFile, edits})
 		}
 	}
+	path := filepath.Join(m.d.Root.Dir, s.workflow+"_"+SnakeCase(s.name)+"_ecs.tf")
+	if _, err := os.Stat(path); err == nil {
+		m.refuse(s, "%s already exists", path)
+		return
+	}
+	if m.files[path] != nil {
+		m.refuse(s, "%s is already written for another step of this run", path)
+		return
+	}
+	// Declarations made for a step that is then refused must be made again
+	// by the next step, so they are rolled back with it.
+	declared := maps.Clone(m.declared)
+	planNotes := len(m.plan.Notes)
 	var tf []byte
 	var notes []string
 	if taskToken {
@@ -490,13 +510,17 @@ func (m *migration) migrate(s *step) {
 		tf, notes, err = m.service(s, name, first)
 	}
 	if err != nil {
+		m.declared, m.plan.Notes = declared, m.plan.Notes[:planNotes]
 		m.refuse(s, "%v", err)
 		return
 	}
-	path := filepath.Join(m.d.Root.Dir, s.workflow+"_"+SnakeCase(s.name)+"_ecs.tf")
-	if _, err := os.Stat(path); err == nil {
-		m.refuse(s, "%s already exists", path)
-		return
+	if r.Kind == terraform.Templatefile {
+		f.current = res.Source
+	} else {
+		f.bodies[bodyKey] = res.Source
+	}
+	for _, me := range mapEdits {
+		me.file.edits = append(me.file.edits, me.edits...)
 	}
 	nf := &pendingFile{path: path, current: tf, isNew: true}
 	m.files[path] = nf
@@ -531,6 +555,7 @@ func (m *migration) service(s *step, name string, t *terraform.Task) ([]byte, []
 		notes = append(notes, "no module.cumulus with an ecs_cluster_arn output: declared variable "+ClusterVariable)
 	}
 	spec.TagsExpr = m.tagsExpr()
+	spec.DeclarePrefixVariable = m.declarePrefix()
 	var sizeNotes []string
 	spec.CPU, spec.MemoryReservation, sizeNotes = m.sizing(t)
 	notes = append(notes, sizeNotes...)
@@ -555,6 +580,18 @@ func (m *migration) service(s *step, name string, t *terraform.Task) ([]byte, []
 	}
 	out, err := EmitService(spec)
 	return out, notes, err
+}
+
+// declarePrefix reports whether this step's file declares var.prefix, which
+// the names of new resources use: once per run, when the deployment has no
+// such variable.
+func (m *migration) declarePrefix() bool {
+	if m.d.Root.Variables[PrefixVariable] != nil || m.declared[PrefixVariable] {
+		return false
+	}
+	m.declared[PrefixVariable] = true
+	m.plan.Notes = append(m.plan.Notes, "declared variable "+PrefixVariable+" (no default), which names the new resources; set it to the deployment's prefix")
+	return true
 }
 
 // lambdaARNExpr is the Terraform expression of the Lambda's ARN: the
@@ -618,6 +655,7 @@ func (m *migration) taskDefinition(s *step, name string, t *terraform.Task, para
 		HeartbeatMillis: m.opts.HeartbeatSeconds * 1000 / 4,
 		TagsExpr:        m.tagsExpr(),
 	}
+	spec.DeclarePrefixVariable = m.declarePrefix()
 	if cluster := m.clusterARN(); cluster == "var."+ClusterVariable && !m.declared[ClusterVariable] {
 		notes = append(notes, "no module.cumulus with an ecs_cluster_arn output: declared variable "+ClusterVariable)
 		if m.d.Root.Variables[ClusterVariable] == nil {

@@ -199,3 +199,57 @@ func BenchmarkMigrateOverLimit(b *testing.B) {
 		}
 	}
 }
+
+// TestRefusedStepChangesNothing: a step refused after its rewrite was
+// worked out (here: no Cumulus release to pin the service module to) leaves
+// the workflow and the templatefile() map as they were.
+func TestRefusedStepChangesNothing(t *testing.T) {
+	dir := copyDeployment(t, filepath.Join("..", "fixtures", "rules", "lambda-timeout"))
+	d := terraform.Load(dir, terraform.Options{})
+	plan, err := Migrate(d, Options{Steps: []string{"SyncGranule"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Steps) != 1 || plan.Steps[0].Status != StepRefused || !strings.Contains(plan.Steps[0].Reason, "Cumulus release") {
+		t.Fatalf("want SyncGranule refused for want of a Cumulus release: %+v", plan.Steps)
+	}
+	if plan.Pending() {
+		t.Errorf("a refused step changed files:\n%s", plan.Diff())
+	}
+}
+
+// TestMigrateDeclaresWhatItReferences: a deployment without var.prefix gets
+// it declared in the new file, so every reference of the migrated root
+// module names something declared (what `terraform validate` checks).
+func TestMigrateDeclaresWhatItReferences(t *testing.T) {
+	for _, target := range []string{TargetActivity, TargetECSTaskToken} {
+		t.Run(target, func(t *testing.T) {
+			dir := copyDeployment(t, filepath.Join("..", "fixtures", "rules", "lambda-timeout"))
+			d := terraform.Load(dir, terraform.Options{})
+			plan, err := Migrate(d, Options{AllLambda: true, CumulusVersion: "v21.3.3", Target: target})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if target == TargetActivity && !plan.Pending() {
+				t.Fatalf("nothing migrated:\n%s", plan.Summary())
+			}
+			if target == TargetActivity && !plan.Pending() {
+				t.Fatalf("nothing migrated:\n%s", plan.Summary())
+			}
+			if err := (FileSet{}).Commit("", plan.Changes); err != nil {
+				t.Fatal(err)
+			}
+			migrated := terraform.Load(dir, terraform.Options{})
+			if bad := undeclaredReferences(migrated); len(bad) > 0 {
+				t.Errorf("undeclared references after migrating: %v\n%s", bad, plan.Summary())
+			}
+			declarations := 0
+			for _, c := range plan.Changes {
+				declarations += strings.Count(string(c.After), "variable \"prefix\" {")
+			}
+			if plan.Pending() && declarations != 1 {
+				t.Errorf("var.prefix declared %d times, want once per run", declarations)
+			}
+		})
+	}
+}
