@@ -15,7 +15,9 @@ trap 'rm -rf "$scratch"' EXIT
 files=("$corpus"/*.asl.json)
 runs=${RUNS:-5}
 
-now_ms() { date +%s%N | awk '{printf "%d", $1/1000000}'; }
+# Milliseconds since the epoch; bash arithmetic, since mawk's printf "%d"
+# caps at 2^31-1 and printed 0 for every time.
+now_ms() { local ns; ns=$(date +%s%N); echo $((ns / 1000000)); }
 best() { # best-of-N wall time in ms of the command given
   local b=999999 s e d
   for _ in $(seq "$runs"); do
@@ -24,9 +26,19 @@ best() { # best-of-N wall time in ms of the command given
   done
   echo "$b"
 }
-# asl-validator takes one definition per --definition flag.
-args=(); for f in "${files[@]}"; do args+=(--definition "$f"); done
-peer=$(best node "$scratch/node_modules/.bin/asl-validator" "${args[@]}")
+# asl-validator 4.0.0 takes one file per --json-path flag. It must run (an
+# unknown option exits at once and would time nothing): one checked run first.
+args=(); for f in "${files[@]}"; do args+=(--json-path "$f"); done
+peer_cmd=(node "$scratch/node_modules/.bin/asl-validator" "${args[@]}")
+set +e
+peer_out=$("${peer_cmd[@]}" 2>&1); peer_rc=$?
+set -e
+if grep -q "unknown option" <<<"$peer_out"; then
+  echo "bench-peers: asl-validator refused its arguments: $peer_out" >&2
+  exit 1
+fi
+echo "asl-validator exit code $peer_rc; $(grep -c 'is valid' <<<"$peer_out" || true) of ${#files[@]} reported valid"
+peer=$(best "${peer_cmd[@]}")
 ours=$(best "$bin" lint --no-color "${files[@]}")
 echo "files: ${#files[@]} Cumulus workflows (best of $runs runs, wall time)"
 echo "asl-validator@4.0.0: ${peer} ms"
