@@ -37,6 +37,14 @@ func (u *Unit) Task(s *workflow.State) *terraform.Task {
 	return u.Tasks[s]
 }
 
+// label is the unit's Label, "" for no unit.
+func (u *Unit) label() string {
+	if u == nil {
+		return ""
+	}
+	return u.Label
+}
+
 // Options tune one lint run.
 type Options struct {
 	// Express lints as an Express state machine: activities, .sync and
@@ -128,7 +136,10 @@ func SortFindings(fs []Finding) {
 		if a.Rule != b.Rule {
 			return a.Rule < b.Rule
 		}
-		return a.Message < b.Message
+		if a.Message != b.Message {
+			return a.Message < b.Message
+		}
+		return a.Rendering < b.Rendering
 	})
 }
 
@@ -227,7 +238,7 @@ func (p *Pass) ReportState(s *workflow.State, format string, args ...any) *Findi
 func (p *Pass) ReportRange(r workflow.Range, pointer string, format string, args ...any) *Finding {
 	*p.findings = append(*p.findings, Finding{
 		Rule: p.Rule.ID, Severity: p.Rule.Severity, Message: sprintf(format, args...),
-		Range: r, Pointer: pointer, AWSCode: p.Rule.AWSCode,
+		Range: r, Pointer: pointer, AWSCode: p.Rule.AWSCode, Rendering: p.Unit.label(),
 	})
 	return &(*p.findings)[len(*p.findings)-1]
 }

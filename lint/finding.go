@@ -54,6 +54,10 @@ type Finding struct {
 	Pointer  string         // JSON Pointer of the value, "" when the location is not in JSON
 	Related  []Related      // other places that explain the finding (e.g. the Terraform that set a value)
 	AWSCode  string         // the ValidateStateMachineDefinition code this predicts, if any
+	// Rendering is the Label of the unit the finding is about: which
+	// Terraform renderer of the file ("module.sync_granule_workflow"), since
+	// one file rendered twice can reach two Lambdas. "" for a file linted alone.
+	Rendering string
 }
 
 // Related is a secondary location with a note of its own.

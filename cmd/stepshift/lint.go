@@ -467,6 +467,10 @@ func summaryRows(units []*lint.Unit, findings []lint.Finding) []report.SummaryRo
 				}
 				if row.MemoryMB == nil || row.TimeoutSeconds == nil {
 					row.Verdict = report.VerdictUnknown
+					row.Note = l.MemoryMB.Why
+					if row.Note == "" {
+						row.Note = l.TimeoutSeconds.Why
+					}
 				}
 			default:
 				row.Verdict = report.VerdictUnknown
@@ -479,10 +483,13 @@ func summaryRows(units []*lint.Unit, findings []lint.Finding) []report.SummaryRo
 			}
 			prefix := st.Pointer() + "/"
 			for _, f := range findings {
-				if f.Range.Filename != u.Doc.Filename || (f.Pointer != st.Pointer() && !strings.HasPrefix(f.Pointer, prefix)) {
+				if f.Range.Filename != u.Doc.Filename || f.Rendering != u.Label || (f.Pointer != st.Pointer() && !strings.HasPrefix(f.Pointer, prefix)) {
 					continue
 				}
-				if !strings.HasPrefix(f.Rule, "lambda-") && !strings.HasPrefix(f.Rule, "usage-") && f.Rule != "task-timeout" {
+				// The verdict is about fitting in Lambda: limits, usage and a
+				// runtime Lambda no longer runs; a runtime that is only
+				// deprecated, a missing retrier or drift is not a limit.
+				if !isLimitRule(f.Rule) && f.Rule != "task-timeout" && (f.Rule != "lambda-runtime" || f.Severity != lint.Error) {
 					continue
 				}
 				switch {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -198,4 +199,54 @@ func BenchmarkMigrateProcessOverLimit(b *testing.B) {
 	// Exit 1: the second rendering of sync_granule_workflow reaches a different
 	// Lambda, so that step is refused (and reported) while the others migrate.
 	benchProcess(b, exitFindings, "migrate", "--over-limit", "fixtures/deployments/cumulus-tf")
+}
+
+// TestSummaryVerdictPerRendering: one workflow file rendered by two modules
+// reaching two Lambdas gets one verdict per rendering, from that rendering's
+// findings only; a deprecated runtime alone is not "near limit".
+func TestSummaryVerdictPerRendering(t *testing.T) {
+	inModuleRoot(t)
+	terraformtest.EnsureBigZip(t)
+	_, out, errOut := runCLI(t, "", "lint", "--format", "json", "--today", "2026-11-27", "fixtures/deployments/cumulus-tf")
+	var rep struct {
+		Findings []struct {
+			Rule, Pointer, Rendering string
+		} `json:"findings"`
+		Summary []struct {
+			Workflow, Rendering, State, Verdict, Note string
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s\n%s", err, out, errOut)
+	}
+	want := map[string]string{
+		"module.sync_granule_workflow/SyncGranule":          "over limit", // 12,000 MB
+		"module.sync_granule_priority_workflow/SyncGranule": "near limit", // 900 s, its own Lambda
+		"module.parse_pdr_workflow/ParsePdr":                "ok",         // only a deprecated runtime
+		"module.ingest_granule_workflow/ProcessingStep":     "unknown",
+	}
+	for _, r := range rep.Summary {
+		key := r.Rendering + "/" + r.State
+		if w, ok := want[key]; ok {
+			if r.Verdict != w {
+				t.Errorf("%s: verdict %q, want %q", key, r.Verdict, w)
+			}
+			if w == "unknown" && r.Note == "" {
+				t.Errorf("%s: an unknown verdict must say why", key)
+			}
+			delete(want, key)
+		}
+	}
+	for k := range want {
+		t.Errorf("no summary row %s", k)
+	}
+	renderings := map[string]bool{}
+	for _, f := range rep.Findings {
+		if strings.HasSuffix(f.Pointer, "/SyncGranule/Resource") && f.Rule == "lambda-timeout" {
+			renderings[f.Rendering] = true
+		}
+	}
+	if !renderings["module.sync_granule_priority_workflow"] {
+		t.Errorf("findings must carry their rendering; lambda-timeout on SyncGranule came from %v", renderings)
+	}
 }

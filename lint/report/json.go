@@ -36,9 +36,10 @@ type jsonFinding struct {
 	Severity string `json:"severity"`
 	Message  string `json:"message"`
 	jsonLocation
-	Pointer string        `json:"pointer"`
-	AWSCode string        `json:"aws_code"`
-	Related []jsonRelated `json:"related"`
+	Pointer   string        `json:"pointer"`
+	Rendering string        `json:"rendering,omitempty"`
+	AWSCode   string        `json:"aws_code"`
+	Related   []jsonRelated `json:"related"`
 }
 
 type jsonCounts struct {
@@ -65,7 +66,7 @@ func (jsonReporter) Report(w io.Writer, in Input) error {
 	doc := jsonDocument{Version: JSONVersion, Tool: "stepshift " + in.ToolVersion, Findings: []jsonFinding{}, Summary: in.Summary}
 	for _, f := range in.Findings {
 		jf := jsonFinding{Rule: f.Rule, Severity: f.Severity.String(), Message: f.Message, jsonLocation: location(f.Range),
-			Pointer: f.Pointer, AWSCode: f.AWSCode, Related: []jsonRelated{}}
+			Pointer: f.Pointer, Rendering: f.Rendering, AWSCode: f.AWSCode, Related: []jsonRelated{}}
 		for _, rel := range f.Related {
 			jf.Related = append(jf.Related, jsonRelated{jsonLocation: location(rel.Range), Message: rel.Message})
 		}
