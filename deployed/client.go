@@ -168,6 +168,7 @@ type Error struct {
 	Err      error  // the SDK's error
 }
 
+// Error is the message: what failed, on which resource, and what to do.
 func (e *Error) Error() string { return e.Message }
 
 // Unwrap gives errors.As access to the SDK error.

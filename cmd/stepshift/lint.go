@@ -1,18 +1,22 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/urfave/cli/v2"
 
 	"github.com/stepshift/stepshift/deployed"
@@ -111,6 +115,9 @@ func lintAction(c *cli.Context) error {
 			return usageErrorf("--today %q: want YYYY-MM-DD", s)
 		}
 	}
+	if err := checkVarFlags(c.StringSlice("var")); err != nil {
+		return err
+	}
 	if run.cfg, err = loadLintConfig(c.String("config")); err != nil {
 		return err
 	}
@@ -166,9 +173,34 @@ func lintAction(c *cli.Context) error {
 	if len(run.ioErrors) > 0 {
 		return &exitError{code: exitInternal}
 	}
+	if code := findingsExitCode(findings, run.failOn); code != exitClean {
+		return &exitError{code: code}
+	}
+	return nil
+}
+
+// findingsExitCode is the exit code the findings call for: 3 when a rule
+// crashed (the report is incomplete), 1 for a finding at or above failOn.
+func findingsExitCode(findings []lint.Finding, failOn lint.Severity) int {
+	code := exitClean
 	for _, f := range findings {
-		if f.Severity >= run.failOn {
-			return &exitError{code: exitFindings}
+		if f.Rule == "internal-error" {
+			return exitInternal
+		}
+		if f.Severity >= failOn {
+			code = exitFindings
+		}
+	}
+	return code
+}
+
+// checkVarFlags rejects a --var that is not NAME=VALUE with a Terraform
+// identifier for NAME, as terraform -var does, before anything is read.
+func checkVarFlags(vars []string) error {
+	for _, v := range vars {
+		name, _, ok := strings.Cut(v, "=")
+		if !ok || !hclsyntax.ValidIdentifier(name) {
+			return usageErrorf("--var %q: want NAME=VALUE, NAME a Terraform variable name", v)
 		}
 	}
 	return nil
@@ -254,6 +286,20 @@ func (r *lintRun) collect(args []string) error {
 		}
 		st, err := os.Stat(arg)
 		if err != nil {
+			switch {
+			case strings.HasPrefix(arg, "-"):
+				// urfave/cli stops reading flags at the first path.
+				return usageErrorf("%s: flags go before paths: stepshift lint [flags] PATH...", arg)
+			case !errors.Is(err, fs.ErrNotExist):
+				r.ioErrors = append(r.ioErrors, fmt.Sprintf("cannot read %s: %v", arg, err))
+				continue
+			}
+			if _, lerr := os.Lstat(arg); lerr == nil {
+				// A dangling symlink: there is a path, its target is gone;
+				// the same I/O error a folder walk reports for it.
+				r.ioErrors = append(r.ioErrors, fmt.Sprintf("cannot read %s: %v", arg, err))
+				continue
+			}
 			return usageErrorf("%s: no such file or folder", arg)
 		}
 		if st.IsDir() {
@@ -346,9 +392,12 @@ func (r *lintRun) collect(args []string) error {
 			r.addUnit(unit)
 		}
 		// Workflow files in the folder that no rendering uses are linted alone.
-		for wf := range wanted[dir] {
+		for _, wf := range slices.Sorted(maps.Keys(wanted[dir])) {
 			if !rendered[wf] {
 				plain = append(plain, wf)
+				if r.c.IsSet("tf-dir") {
+					r.notes = append(r.notes, fmt.Sprintf("no templatefile() or heredoc in %s renders %s; it is linted alone, without Lambda facts", dir, wf))
+				}
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/stepshift/stepshift/internal/standin"
+	"github.com/stepshift/stepshift/lint"
 	"github.com/stepshift/stepshift/terraform/terraformtest"
 )
 
@@ -248,5 +249,67 @@ func TestSummaryVerdictPerRendering(t *testing.T) {
 	}
 	if !renderings["module.sync_granule_priority_workflow"] {
 		t.Errorf("findings must carry their rendering; lambda-timeout on SyncGranule came from %v", renderings)
+	}
+}
+
+func TestLintUsageMistakes(t *testing.T) {
+	inModuleRoot(t)
+	dir := t.TempDir()
+	clean := writeFile(t, dir, "clean.asl.json", cleanWorkflow)
+	dangling := filepath.Join(dir, "gone.asl.json")
+	if err := os.Symlink(filepath.Join(dir, "missing.asl.json"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	alone := writeFile(t, dir, "alone.asl.json", cleanWorkflow)
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"flag after path", []string{"lint", clean, "--format", "compact"}, exitUsage, "flags go before paths"},
+		{"dangling symlink", []string{"lint", dangling}, exitInternal, "cannot read " + dangling},
+		{"bad --var", []string{"lint", "--var", "bogus", clean}, exitUsage, `--var "bogus"`},
+		{"bad --var name", []string{"lint", "--var", "1x=2", clean}, exitUsage, "NAME=VALUE"},
+		{"migrate bad --var", []string{"migrate", "--all-lambda", "--var", "bogus", "fixtures/rules/lambda-timeout"}, exitUsage, `--var "bogus"`},
+		{"tf-dir renders nothing of it", []string{"lint", "--tf-dir", "fixtures/rules/lambda-timeout", alone}, exitClean, "no templatefile() or heredoc in fixtures/rules/lambda-timeout renders " + alone},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, "", c.args...)
+			if code != c.code || !strings.Contains(out+errOut, c.want) {
+				t.Errorf("exit %d (want %d), output lacks %q?\nstdout: %s\nstderr: %s", code, c.code, c.want, out, errOut)
+			}
+		})
+	}
+}
+
+// TestTFDirLintsWithThatDeployment: --tf-dir joins a workflow file to the
+// deployment in another folder, so its Tasks get Lambda facts.
+func TestTFDirLintsWithThatDeployment(t *testing.T) {
+	inModuleRoot(t)
+	code, out, errOut := runCLI(t, "", "lint", "--no-color", "--tf-dir", "fixtures/rules/lambda-timeout", "fixtures/rules/lambda-timeout/ingest.asl.json")
+	if code != exitFindings || !strings.Contains(out, `Lambda "sit-SyncGranule" (aws_lambda_function.sync_granule) has a 1,200 s timeout`) {
+		t.Errorf("exit %d, want the Terraform-backed timeout error:\n%s\n%s", code, out, errOut)
+	}
+}
+
+func TestFindingsExitCode(t *testing.T) {
+	warn := lint.Finding{Rule: "lambda-timeout", Severity: lint.Warning}
+	crash := lint.Finding{Rule: "internal-error", Severity: lint.Error}
+	for _, c := range []struct {
+		fs     []lint.Finding
+		failOn lint.Severity
+		want   int
+	}{
+		{nil, lint.Error, exitClean},
+		{[]lint.Finding{warn}, lint.Error, exitClean},
+		{[]lint.Finding{warn}, lint.Warning, exitFindings},
+		{[]lint.Finding{warn, crash}, lint.Warning, exitInternal},
+		{[]lint.Finding{crash}, lint.Error, exitInternal},
+	} {
+		if got := findingsExitCode(c.fs, c.failOn); got != c.want {
+			t.Errorf("findingsExitCode(%v, %v) = %d, want %d", c.fs, c.failOn, got, c.want)
+		}
 	}
 }

@@ -88,6 +88,9 @@ func migrateAction(c *cli.Context) error {
 	if modes > 1 {
 		return usageErrorf("--write, --check and --out exclude each other")
 	}
+	if err := checkVarFlags(c.StringSlice("var")); err != nil {
+		return err
+	}
 	d := terraform.Load(dir, terraform.Options{VarFiles: c.StringSlice("var-file"), Vars: c.StringSlice("var")})
 	if d.Diagnostics.HasErrors() {
 		for _, diag := range d.Diagnostics {
