@@ -1,8 +1,10 @@
 package terraform
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -32,8 +34,11 @@ const maxEvalDepth = 512
 
 // functions are the Terraform functions whose result depends only on their
 // arguments. Calls to any other function make the value unknown, with a reason.
+// Each is the implementation Terraform itself uses (internal/lang/functions.go):
+// cty's stdlib where Terraform uses it, a copy of Terraform's own where it
+// differs from cty's (coalesce, length, lookup, replace, the to* conversions).
 var functions = map[string]function.Function{
-	"lookup":   stdlib.LookupFunc,
+	"lookup":   lookupFunc,
 	"merge":    stdlib.MergeFunc,
 	"coalesce": coalesceFunc,
 	"try":      tryfunc.TryFunc,
@@ -45,16 +50,16 @@ var functions = map[string]function.Function{
 	"upper":    stdlib.UpperFunc,
 	"min":      stdlib.MinFunc,
 	"max":      stdlib.MaxFunc,
-	"length":   stdlib.LengthFunc,
+	"length":   lengthFunc,
 	"element":  stdlib.ElementFunc,
 	"contains": stdlib.ContainsFunc,
 	"keys":     stdlib.KeysFunc,
 	"values":   stdlib.ValuesFunc,
-	"replace":  stdlib.ReplaceFunc,
-	"tostring": stdlib.MakeToFunc(cty.String),
-	"tonumber": stdlib.MakeToFunc(cty.Number),
-	"tolist":   stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
-	"tomap":    stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
+	"replace":  replaceFunc,
+	"tostring": makeToFunc(cty.String),
+	"tonumber": makeToFunc(cty.Number),
+	"tolist":   makeToFunc(cty.List(cty.DynamicPseudoType)),
+	"tomap":    makeToFunc(cty.Map(cty.DynamicPseudoType)),
 }
 
 // selecting functions return one of their arguments, so the argument's origin
@@ -62,33 +67,216 @@ var functions = map[string]function.Function{
 var selecting = map[string]bool{"lookup": true, "merge": true, "coalesce": true, "try": true, "element": true, "tostring": true, "tonumber": true, "tolist": true, "tomap": true}
 
 // coalesceFunc is Terraform's coalesce(): the first argument that is neither
-// null nor an empty string (cty's own skips only nulls). It returns the
-// argument itself, marks included, so the result points where it was written.
+// null nor an empty string (cty's own skips only nulls), every argument first
+// converted to the one type they all convert to (coalesce(1, "x") is "1"), an
+// error when there is none. It returns the argument itself, marks included,
+// so the result points where it was written.
 var coalesceFunc = function.New(&function.Spec{
 	VarParam: &function.Parameter{Name: "vals", Type: cty.DynamicPseudoType, AllowNull: true, AllowUnknown: true, AllowMarked: true, AllowDynamicType: true},
 	Type: func(args []cty.Value) (cty.Type, error) {
-		v, err := coalesce(args)
-		if err != nil {
-			return cty.NilType, err
+		types := make([]cty.Type, len(args))
+		for i, a := range args {
+			types[i] = a.Type()
 		}
-		return v.Type(), nil
+		ty, _ := convert.UnifyUnsafe(types)
+		if ty == cty.NilType {
+			return cty.NilType, errors.New("all arguments must have the same type")
+		}
+		return ty, nil
 	},
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) { return coalesce(args) },
+	RefineResult: refineNotNull,
+	Impl: func(args []cty.Value, ty cty.Type) (cty.Value, error) {
+		for _, a := range args {
+			v, err := convert.Convert(a, ty) // cannot fail: Type unified them
+			if err != nil {
+				return cty.NilVal, err
+			}
+			plain, marks := v.Unmark()
+			if !plain.IsKnown() {
+				return cty.UnknownVal(ty).WithMarks(marks), nil
+			}
+			if plain.IsNull() || (ty == cty.String && plain.RawEquals(cty.StringVal(""))) {
+				continue
+			}
+			return v, nil
+		}
+		return cty.NilVal, errors.New("no non-null, non-empty-string arguments")
+	},
 })
 
-func coalesce(args []cty.Value) (cty.Value, error) {
-	for _, a := range args {
-		plain, _ := a.UnmarkDeep()
-		if !plain.IsKnown() {
-			return cty.DynamicVal.WithMarks(a.Marks()), nil
+func refineNotNull(b *cty.RefinementBuilder) *cty.RefinementBuilder { return b.NotNull() }
+
+// lengthFunc is Terraform's length(): also of a string (in grapheme clusters)
+// and of an object; cty's takes only lists, maps, sets and tuples.
+var lengthFunc = function.New(&function.Spec{
+	Params: []function.Parameter{{Name: "value", Type: cty.DynamicPseudoType, AllowDynamicType: true, AllowUnknown: true, AllowMarked: true}},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		ty := args[0].Type()
+		if ty == cty.String || ty.IsTupleType() || ty.IsObjectType() || ty.IsListType() || ty.IsMapType() || ty.IsSetType() || ty == cty.DynamicPseudoType {
+			return cty.Number, nil
 		}
-		if plain.IsNull() || (plain.Type() == cty.String && plain.AsString() == "") {
-			continue
+		return cty.Number, function.NewArgErrorf(0, "argument must be a string, a collection type, or a structural type")
+	},
+	RefineResult: refineNotNull,
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		v := args[0]
+		ty, marks := v.Type(), v.Marks()
+		switch {
+		case ty == cty.DynamicPseudoType:
+			return cty.UnknownVal(cty.Number).WithMarks(marks), nil
+		case ty.IsTupleType():
+			return cty.NumberIntVal(int64(len(ty.TupleElementTypes()))).WithMarks(marks), nil
+		case ty.IsObjectType():
+			return cty.NumberIntVal(int64(len(ty.AttributeTypes()))).WithMarks(marks), nil
+		case ty == cty.String:
+			return stdlib.Strlen(v)
 		}
-		return a, nil
-	}
-	return cty.NilVal, fmt.Errorf("no non-null, non-empty-string arguments")
+		return v.Length(), nil
+	},
+})
+
+// lookupFunc is Terraform's lookup(): the default is optional (an absent key
+// is then an error), and only the looked-up element, and the default only
+// when it is used, need be known; cty's requires three arguments and a wholly
+// known map and default.
+var lookupFunc = function.New(&function.Spec{
+	Params: []function.Parameter{
+		{Name: "inputMap", Type: cty.DynamicPseudoType, AllowMarked: true, AllowUnknown: true},
+		{Name: "key", Type: cty.String, AllowMarked: true, AllowUnknown: true},
+	},
+	VarParam: &function.Parameter{Name: "default", Type: cty.DynamicPseudoType, AllowUnknown: true, AllowDynamicType: true, AllowNull: true, AllowMarked: true},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		if len(args) < 1 || len(args) > 3 {
+			return cty.NilType, fmt.Errorf("lookup() takes two or three arguments, got %d", len(args))
+		}
+		ty := args[0].Type()
+		switch {
+		case ty.IsObjectType():
+			if !args[1].IsKnown() {
+				return cty.DynamicPseudoType, nil
+			}
+			keyVal, _ := args[1].Unmark()
+			key := keyVal.AsString()
+			if ty.HasAttribute(key) {
+				return args[0].GetAttr(key).Type(), nil
+			} else if len(args) == 3 {
+				return args[2].Type(), nil
+			}
+			return cty.DynamicPseudoType, function.NewArgErrorf(0, "the given object has no attribute %q", key)
+		case ty.IsMapType():
+			if len(args) == 3 {
+				if _, err := convert.Convert(args[2], ty.ElementType()); err != nil {
+					return cty.NilType, function.NewArgErrorf(2, "the default value must have the same type as the map elements")
+				}
+			}
+			return ty.ElementType(), nil
+		}
+		return cty.NilType, function.NewArgErrorf(0, "lookup() requires a map as the first argument")
+	},
+	Impl: func(args []cty.Value, ty cty.Type) (cty.Value, error) {
+		mapVal, mapMarks := args[0].Unmark()
+		markses := []cty.ValueMarks{mapMarks}
+		// The key's reasons to be unknown matter; where it was written does not.
+		keyVal, keyMarks := args[1].Unmark()
+		for mk := range keyMarks {
+			if _, ok := mk.(origin); !ok {
+				markses = append(markses, cty.NewValueMarks(mk))
+			}
+		}
+		if !mapVal.IsKnown() || !keyVal.IsKnown() {
+			return cty.UnknownVal(ty).WithMarks(markses...), nil
+		}
+		key := keyVal.AsString()
+		if mapVal.Type().IsObjectType() {
+			if mapVal.Type().HasAttribute(key) {
+				return mapVal.GetAttr(key).WithMarks(markses...), nil
+			}
+		} else if mapVal.HasIndex(cty.StringVal(key)) == cty.True {
+			return mapVal.Index(cty.StringVal(key)).WithMarks(markses...), nil
+		}
+		if len(args) == 3 {
+			def, err := convert.Convert(args[2], ty)
+			if err != nil {
+				return cty.NilVal, err
+			}
+			return def.WithMarks(markses...), nil
+		}
+		return cty.UnknownVal(cty.DynamicPseudoType), fmt.Errorf("lookup failed to find key %q", key)
+	},
+})
+
+// makeToFunc is Terraform's tostring(), tonumber(), tolist() and tomap(): the
+// same conversions and messages as cty's MakeToFunc, but marks stay on the
+// elements they were on (cty's moves every element's marks onto the whole
+// result), so tolist(var.sizes)[1] still points where that element was written.
+func makeToFunc(want cty.Type) function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "v", Type: cty.DynamicPseudoType, AllowNull: true, AllowMarked: true, AllowDynamicType: true, AllowUnknown: true}},
+		Type: func(args []cty.Value) (cty.Type, error) {
+			got := args[0].Type()
+			if got.Equals(want) {
+				return want, nil
+			}
+			if convert.GetConversionUnsafe(got, want) == nil {
+				switch {
+				case got.IsTupleType() && want.IsTupleType():
+					return cty.NilType, function.NewArgErrorf(0, "incompatible tuple type for conversion: %s", convert.MismatchMessage(got, want))
+				case got.IsObjectType() && want.IsObjectType():
+					return cty.NilType, function.NewArgErrorf(0, "incompatible object type for conversion: %s", convert.MismatchMessage(got, want))
+				}
+				return cty.NilType, function.NewArgErrorf(0, "cannot convert %s to %s", got.FriendlyName(), want.FriendlyNameForConstraint())
+			}
+			return want, nil
+		},
+		Impl: func(args []cty.Value, ty cty.Type) (cty.Value, error) {
+			if !args[0].IsKnown() {
+				return cty.UnknownVal(ty).WithSameMarks(args[0]), nil
+			}
+			out, err := convert.Convert(args[0], ty)
+			if err == nil {
+				return out, nil
+			}
+			// GetConversionUnsafe allowed it, the value did not: "a" to number.
+			v, _ := args[0].UnmarkDeep()
+			got := v.Type()
+			what := "string"
+			if got == cty.String && !v.IsNull() {
+				what = fmt.Sprintf("%q", v.AsString())
+			}
+			switch {
+			case got == cty.String && want == cty.Bool:
+				return cty.NilVal, function.NewArgErrorf(0, `cannot convert %s to bool; only the strings "true" or "false" are allowed`, what)
+			case got == cty.String && want == cty.Number:
+				return cty.NilVal, function.NewArgErrorf(0, `cannot convert %s to number; given string must be a decimal representation of a number`, what)
+			}
+			return cty.NilVal, function.NewArgErrorf(0, "cannot convert %s to %s", got.FriendlyName(), want.FriendlyNameForConstraint())
+		},
+	})
 }
+
+// replaceFunc is Terraform's replace(): a substring wrapped in forward slashes
+// is a regular expression, and the replacement may use its $n captures; cty's
+// replaces only literal substrings.
+var replaceFunc = function.New(&function.Spec{
+	Params: []function.Parameter{
+		{Name: "str", Type: cty.String},
+		{Name: "substr", Type: cty.String},
+		{Name: "replace", Type: cty.String},
+	},
+	Type:         function.StaticReturnType(cty.String),
+	RefineResult: refineNotNull,
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		str, substr, replace := args[0].AsString(), args[1].AsString(), args[2].AsString()
+		if len(substr) > 1 && substr[0] == '/' && substr[len(substr)-1] == '/' {
+			re, err := regexp.Compile(substr[1 : len(substr)-1])
+			if err != nil {
+				return cty.UnknownVal(cty.String), err
+			}
+			return cty.StringVal(re.ReplaceAllString(str, replace)), nil
+		}
+		return cty.StringVal(strings.ReplaceAll(str, substr, replace)), nil
+	},
+})
 
 type evalState struct {
 	memo   map[string]cty.Value
