@@ -70,6 +70,12 @@ type reach struct {
 	// unknown is set when a transition or StartAt is templated, so any
 	// state may be reached; graph conclusions are then withheld.
 	unknown bool
+	// dangling lists reached states with a transition that names no state
+	// of the scope (a misspelt name, a jump out of a Parallel branch or Map
+	// iterator, a value that is not a string). next-target or asl-schema
+	// reports the transition itself; where it was meant to go is unknown,
+	// so conclusions about what the walk cannot reach are withheld too.
+	dangling []*workflow.State
 }
 
 // walkScope walks a scope's transitions from StartAt.
@@ -88,17 +94,27 @@ func walkScope(sc *workflow.Scope) reach {
 	for len(stack) > 0 {
 		st := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
+		dangling := false
 		for _, e := range edges(st) {
-			if e.target.Kind != workflow.String || e.target.IsTemplated() {
-				if e.target.IsTemplated() || e.target.Kind == workflow.Unknown {
-					r.unknown = true
-				}
+			if e.target.IsTemplated() || e.target.Kind == workflow.Unknown {
+				r.unknown = true
 				continue
 			}
-			if next := sc.ByName[e.target.Str]; next != nil && !r.reached[next] {
+			next := (*workflow.State)(nil)
+			if e.target.Kind == workflow.String {
+				next = sc.ByName[e.target.Str]
+			}
+			if next == nil {
+				dangling = true
+				continue
+			}
+			if !r.reached[next] {
 				r.reached[next] = true
 				stack = append(stack, next)
 			}
+		}
+		if dangling {
+			r.dangling = append(r.dangling, st)
 		}
 	}
 	return r

@@ -14,6 +14,7 @@ type PathError struct {
 	Msg    string
 }
 
+// Error renders the problem with its offset, "at offset 3: ...".
 func (e *PathError) Error() string { return fmt.Sprintf("at offset %d: %s", e.Offset, e.Msg) }
 
 func pathErrorf(off int, format string, args ...any) *PathError {

@@ -20,7 +20,7 @@ var _ = register(&Rule{
 	Doc: RuleDoc{
 		Checks: "Validates the state machine against stepshift's JSON Schema of ASL (`stepshift schema asl`): the fields each state type allows and requires, " +
 			"field types and ranges (`TimeoutSeconds`, `MaxAttempts`, `BackoffRate` >= 1, ...), mutually exclusive fields (`Seconds`/`SecondsPath`/`Timestamp`/`TimestampPath`, `X`/`XPath`), " +
-			"`Next` xor `End`, Distributed Map fields and the JSONata/JSONPath field sets. Values Terraform fills in (`${...}`) are never reported, and a place another rule already explains is not reported twice.",
+			"`Next` xor `End`, Distributed Map fields (a `Label` of at most 40 characters without whitespace or special characters), `\"Version\": \"1.0\"` and the JSONata/JSONPath field sets. Values Terraform fills in (`${...}`) are never reported, and a place another rule already explains is not reported twice.",
 		Example: `"Wait": {
   "Type": "Wait",
   "Seconds": 10,
@@ -37,10 +37,14 @@ func checkASLSchema(p *Pass) {
 	if def == nil {
 		return
 	}
-	// A specific rule's finding at a pointer says more than the schema can.
+	// A specific rule's finding at a pointer says more than the schema can,
+	// unless it is only a warning: that must not hide an error there (a
+	// map-distributed-fields warning on "Label" beside a malformed label).
 	explained := map[string]bool{}
 	for _, f := range *p.findings {
-		explained[f.Pointer] = true
+		if f.Severity >= p.Rule.Severity {
+			explained[f.Pointer] = true
+		}
 	}
 	base := def.Pointer
 	for _, v := range validateDefinition(def) {

@@ -7,7 +7,8 @@ var _ = register(&Rule{
 	AWSCode:  "MISSING_END_STATE",
 	Check:    checkNoTerminal,
 	Doc: RuleDoc{
-		Checks: "Among the states reachable from `StartAt` in each scope (state machine, Parallel branch, Map iterator) at least one ends it: a `Succeed` or `Fail` state, or one with `\"End\": true`.",
+		Checks: "Among the states reachable from `StartAt` in each scope (state machine, Parallel branch, Map iterator) at least one ends it: a `Succeed` or `Fail` state, or one with `\"End\": true`. " +
+			"A scope whose reachable states include a transition to a state that is not in it (a misspelt name, a jump out of a branch) is left to `next-target`: where that transition was meant to go decides whether the scope ends.",
 		Example: `"StartAt": "Poll",
 "States": {
   "Poll": { "Type": "Wait", "Seconds": 60, "Next": "Check" },
@@ -25,7 +26,12 @@ func checkNoTerminal(p *Pass) {
 			continue
 		}
 		r := walkScope(sc)
-		if r.unknown {
+		if r.unknown || len(r.dangling) > 0 {
+			// A transition to no state of this scope (next-target reports
+			// it) is where the scope was meant to go on or end: a branch
+			// that jumps out to its parent's Succeed has no terminal only
+			// because of that jump. Reporting it twice sends the reader
+			// after a second problem that is not there.
 			continue
 		}
 		found := false

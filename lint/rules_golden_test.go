@@ -16,11 +16,30 @@ import (
 // tested by deployment_test.go.
 var factRulePrefixes = []string{"lambda-", "usage-", "activity-", "task-timeout", "cma-", "terraform-", "payload-size"}
 
-// noFixtureRules cannot have a committed fixture, each for a reason.
+// noFixtureRules cannot have a committed fixture, each for a reason. Every
+// entry names a registered rule (TestNoFixtureRulesAreRules), so a renamed
+// or removed rule cannot leave an exemption behind.
 var noFixtureRules = map[string]string{
 	"internal-error": "reports a crashed rule; no input should ever trigger it",
-	"load-error":     "reports loader codes newer than the linter",
 	"file-too-large": "needs a file over 8 MiB; covered by workflow's bad-input tests",
+}
+
+// TestNoFixtureRulesAreRules: an exemption from fixtures must name a rule
+// that exists (rules register themselves from lint/rule_*.go and engine.go
+// at package init), and a rule that has fixtures needs no exemption.
+func TestNoFixtureRulesAreRules(t *testing.T) {
+	root := filepath.Join(standin.ModuleRoot(), "fixtures", "rules")
+	for id, why := range noFixtureRules {
+		if _, ok := LookupRule(id); !ok {
+			t.Errorf("noFixtureRules lists %q (%s), which is not a registered rule", id, why)
+		}
+		if why == "" {
+			t.Errorf("noFixtureRules lists %q without a reason", id)
+		}
+		if m, _ := filepath.Glob(filepath.Join(root, id, "*.asl.json")); len(m) > 0 {
+			t.Errorf("noFixtureRules lists %q, but fixtures/rules/%s has fixtures; remove the exemption", id, id)
+		}
+	}
 }
 
 func needsFactFixture(id string) bool {
@@ -94,5 +113,16 @@ func TestASLRuleFixtures(t *testing.T) {
 	sort.Strings(missing)
 	if len(missing) > 0 {
 		t.Errorf("rules without both a pass- and a fail- fixture in fixtures/rules/<rule>/: %s", strings.Join(missing, ", "))
+	}
+}
+
+// TestLoaderCodesAreRules: the loader's diagnostic codes reach the user only
+// through the rule of the same ID (loader.go), so each must be registered;
+// a code without one would be dropped without a word.
+func TestLoaderCodesAreRules(t *testing.T) {
+	for id := range loaderCodes {
+		if _, ok := LookupRule(id); !ok {
+			t.Errorf("loader code %q has no rule; its diagnostics would never be reported", id)
+		}
 	}
 }

@@ -43,6 +43,8 @@ const (
 	RuntimeUpdateBlocked                      // existing functions can no longer be updated either
 )
 
+// String names the status in kebab-case: "supported", "deprecated",
+// "create-blocked" or "update-blocked".
 func (s RuntimeStatus) String() string {
 	switch s {
 	case RuntimeSupported:
