@@ -12,6 +12,7 @@ import (
 // a message become spaces so that one line is always one finding.
 type compactReporter struct{}
 
+// Report writes one finding per line, `path:line:col: severity: message [rule]`.
 func (compactReporter) Report(w io.Writer, in Input) error {
 	bw := bufio.NewWriter(w)
 	for _, f := range in.Findings {

@@ -33,6 +33,7 @@ func githubCommand(s lint.Severity) string {
 	return "notice"
 }
 
+// Report writes GitHub Actions workflow commands, one annotation per finding.
 func (githubReporter) Report(w io.Writer, in Input) error {
 	bw := bufio.NewWriter(w)
 	for _, f := range in.Findings {

@@ -62,6 +62,7 @@ func location(r workflow.Range) jsonLocation {
 		EndColumn: r.End.Column, Offset: r.Start.Byte, EndOffset: r.End.Byte}
 }
 
+// Report writes the findings (and the summary, when asked) as one JSON document.
 func (jsonReporter) Report(w io.Writer, in Input) error {
 	doc := jsonDocument{Version: JSONVersion, Tool: "stepshift " + in.ToolVersion, Findings: []jsonFinding{}, Summary: in.Summary}
 	for _, f := range in.Findings {

@@ -255,6 +255,7 @@ func (s *sarifWriter) regionText(r workflow.Range) (string, bool) {
 	return string(text), true
 }
 
+// Report writes a SARIF 2.1.0 log with one run, its rules and results.
 func (sarifReporter) Report(w io.Writer, in Input) error {
 	version := sarifVersion(in.ToolVersion)
 	s := &sarifWriter{in: in, ruleIndex: map[string]int{}, fileIndex: map[string]int{},

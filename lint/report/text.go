@@ -66,6 +66,7 @@ func position(r workflow.Range) string {
 	return r.String()
 }
 
+// Report writes findings for people: each with its source line underlined.
 func (r *textReporter) Report(w io.Writer, in Input) error {
 	bw := bufio.NewWriter(w)
 	lines := lineIndex{sources: in.Sources}
