@@ -3,8 +3,11 @@
 // any Lambda runtime (provided.al2023, nodejs, python, ...) works unchanged.
 //
 // The pieces, one file each:
-//   - fetch.go: GetFunction → download Code.Location → SHA-256 → extract; layers.
-//   - extract.go: zip extraction that cannot leave its root (zip-slip, symlinks,
+//   - fetch.go: GetFunction → download Code.Location → CodeSize and SHA-256
+//     (both required) → extract; layers. Presigned URLs' queries are never
+//     logged or returned.
+//   - extract.go: zip extraction that cannot leave its root (zip-slip,
+//     symlinks resolved through each other with the root as the boundary,
 //     zip bombs counted while writing, not from headers).
 //   - runtimeapi.go: one Runtime API server and one bootstrap process per
 //     concurrency slot, kept warm, restarted after a crash, timeout or OOM.

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -27,6 +28,7 @@ type ExtractError struct {
 	Reason string
 }
 
+// Error says what is wrong with the archive and, when known, which entry.
 func (e *ExtractError) Error() string {
 	if e.Entry == "" {
 		return "unsafe or invalid zip: " + e.Reason
@@ -47,8 +49,15 @@ type ExtractStats struct {
 // "../" name nor a symlink planted by an earlier entry can reach outside root;
 // symlinks are kept but must resolve inside root. Later entries overwrite
 // earlier files, which is how layers stack.
-func ExtractZip(zr *zip.Reader, root string, budget int64) (ExtractStats, error) {
-	var stats ExtractStats
+//
+// A symlink's target is only text, and what it means depends on the links
+// around it (dot -> ".", then esc -> "dot/.." is the root's parent), which
+// later entries or layers can still change. So once the entries are written
+// (or extraction stopped early), every symlink under root, from this archive
+// or an earlier one, is resolved through the links as they now are, with root
+// as the boundary; one that resolves outside root is removed and the archive
+// is refused with an ExtractError naming it.
+func ExtractZip(zr *zip.Reader, root string, budget int64) (stats ExtractStats, err error) {
 	if len(zr.File) > maxZipEntries {
 		return stats, &ExtractError{Reason: fmt.Sprintf("%d entries, more than %d", len(zr.File), maxZipEntries)}
 	}
@@ -57,6 +66,13 @@ func ExtractZip(zr *zip.Reader, root string, budget int64) (ExtractStats, error)
 		return stats, err
 	}
 	defer r.Close()
+	var links []linkEntry // this archive's symlinks, in archive order
+	defer func() {
+		// Also after a failed extraction: what was written stays on disk.
+		if cerr := checkLinks(r, links); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
 	remaining := budget
 	for _, f := range zr.File {
 		name, err := entryPath(f.Name)
@@ -78,6 +94,7 @@ func ExtractZip(zr *zip.Reader, root string, budget int64) (ExtractStats, error)
 			if err := extractSymlink(r, f, name); err != nil {
 				return stats, err
 			}
+			links = append(links, linkEntry{zipName: f.Name, name: name})
 			stats.Symlinks++
 		case mode.IsRegular():
 			n, err := extractFile(r, f, name, remaining)
@@ -196,7 +213,9 @@ func extractSymlink(r *os.Root, f *zip.File, name string) error {
 		return &ExtractError{Entry: f.Name, Reason: fmt.Sprintf("symlink to absolute path %q points outside the root", target)}
 	}
 	// Resolve lexically from the link's folder: ".." steps that climb above
-	// the root are refused even if the result would come back inside.
+	// the root are refused even if the result would come back inside. This
+	// is only a first check, on the text: checkLinks resolves the target
+	// through the other links once every entry is written.
 	depth := strings.Count(name, "/")
 	for _, part := range strings.Split(target, "/") {
 		switch part {
@@ -224,4 +243,209 @@ func extractSymlink(r *os.Root, f *zip.File, name string) error {
 		return fmt.Errorf("extract %s: %w", f.Name, err)
 	}
 	return nil
+}
+
+// linkEntry is a symlink an archive created: its member name and its clean
+// path under the root.
+type linkEntry struct{ zipName, name string }
+
+// maxLinkDepth bounds how deep symlinks may nest in one resolution (a link
+// whose target goes through a link whose target goes through a link...):
+// filepath.EvalSymlinks gives up at 255 links, Linux at 40. A deeper chain
+// is refused rather than followed, so no resolver can take it further.
+const maxLinkDepth = 255
+
+// linkEscape says that resolving a symlink left the root: the target of
+// link (the symlink itself or one it leads through) climbs above the root
+// or is absolute.
+type linkEscape struct{ link, target string }
+
+// Error names the link whose target climbed out.
+func (e *linkEscape) Error() string {
+	return fmt.Sprintf("symlink %s -> %q leads outside the root", e.link, e.target)
+}
+
+// errLinkLoop marks a symlink that leads back to itself: the kernel (and
+// EvalSymlinks) fail on it, so it leads nowhere, inside or out.
+var errLinkLoop = errors.New("symlink loop")
+
+// linkResolver resolves symlinks under an os.Root as the kernel does, except
+// that the root is the boundary: ".." at the root, or an absolute target,
+// is an escape. A component that does not exist (or is not a folder) is
+// carried on lexically, so "missing/../.." counts as leaving the root. The
+// tree must not change while a resolver is used: results are memoized.
+type linkResolver struct {
+	r      *os.Root
+	done   map[string]linkResult
+	active map[string]bool
+	links  map[string]bool // Lstat: is it a symlink
+}
+
+type linkResult struct {
+	at     []string // where the link leads: clean components under the root
+	height int      // how deep links nest in its resolution, itself included
+	err    error    // nil, *linkEscape, errLinkLoop or *ExtractError (too deep)
+}
+
+func newLinkResolver(r *os.Root) *linkResolver {
+	return &linkResolver{r: r, done: map[string]linkResult{}, active: map[string]bool{}, links: map[string]bool{}}
+}
+
+// walk resolves the components of rel (a slash path) from the folder at;
+// link is the symlink whose target rel is ("" for a plain path) and depth how
+// many links deep that is. It returns where rel leads and how deep links
+// nested on the way.
+func (lr *linkResolver) walk(at []string, rel, link string, depth int) ([]string, int, error) {
+	if strings.HasPrefix(rel, "/") {
+		return nil, 0, &linkEscape{link: link, target: rel}
+	}
+	height := 0
+	for _, part := range strings.Split(rel, "/") {
+		switch part {
+		case "", ".":
+			continue
+		case "..":
+			if len(at) == 0 {
+				return nil, height, &linkEscape{link: link, target: rel}
+			}
+			at = at[:len(at)-1]
+			continue
+		}
+		p := path.Join(append(slices.Clip(at), part)...)
+		if lr.isLink(p) {
+			res := lr.link(p, depth+1)
+			height = max(height, res.height)
+			if res.err != nil {
+				return nil, height, res.err
+			}
+			at = slices.Clone(res.at)
+			continue
+		}
+		at = append(at, part)
+	}
+	return at, height, nil
+}
+
+// isLink reports whether p is a symlink (false when it does not exist).
+func (lr *linkResolver) isLink(p string) bool {
+	is, ok := lr.links[p]
+	if !ok {
+		fi, err := lr.r.Lstat(p)
+		is = err == nil && fi.Mode()&fs.ModeSymlink != 0
+		lr.links[p] = is
+	}
+	return is
+}
+
+// link resolves the symlink at p, a clean path whose folders are real,
+// reached depth links deep. A link whose resolution nests links more than
+// maxLinkDepth deep is an error, whichever link the check started from: the
+// heights kept with each result make that independent of the order links
+// are checked in, and cutting off at depth keeps the recursion bounded.
+func (lr *linkResolver) link(p string, depth int) linkResult {
+	if res, ok := lr.done[p]; ok {
+		return res
+	}
+	if lr.active[p] {
+		return linkResult{err: errLinkLoop}
+	}
+	tooDeep := linkResult{height: maxLinkDepth + 1, err: &ExtractError{Entry: p, Reason: fmt.Sprintf("symlinks nested more than %d deep", maxLinkDepth)}}
+	if depth > maxLinkDepth {
+		lr.done[p] = tooDeep
+		return tooDeep
+	}
+	target, err := lr.r.Readlink(p)
+	if err != nil {
+		return linkResult{err: err}
+	}
+	var dir []string
+	if d := path.Dir(p); d != "." {
+		dir = strings.Split(d, "/")
+	}
+	lr.active[p] = true
+	at, height, err := lr.walk(dir, target, p, depth)
+	delete(lr.active, p)
+	res := linkResult{at: at, height: height + 1, err: err}
+	if res.height > maxLinkDepth {
+		res = tooDeep
+	}
+	lr.done[p] = res
+	return res
+}
+
+// checkLinks resolves every symlink under the root through the links as they
+// are now, whichever archive made them. Links that lead outside are removed,
+// and the error names the first of this archive's entries (links, in archive
+// order) that does, or else a link already in the root that this archive
+// made lead outside.
+func checkLinks(r *os.Root, links []linkEntry) error {
+	lr := newLinkResolver(r)
+	bad := map[string]error{}
+	var order []string
+	walkErr := fs.WalkDir(r.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type()&fs.ModeSymlink == 0 {
+			return nil
+		}
+		res := lr.link(p, 0)
+		var esc *linkEscape
+		var xe *ExtractError
+		switch {
+		case errors.As(res.err, &esc), errors.As(res.err, &xe):
+			bad[p] = res.err
+			order = append(order, p)
+		case res.err != nil && !errors.Is(res.err, errLinkLoop):
+			return res.err
+		}
+		return nil
+	})
+	if len(order) == 0 {
+		if walkErr != nil {
+			return fmt.Errorf("checking symlinks: %w", walkErr)
+		}
+		return nil
+	}
+	// Name an entry of this archive. Where its link ended up (its folders
+	// may be links too) is worked out before anything is removed.
+	xe := &ExtractError{Entry: order[0]}
+	at, cause := order[0], bad[order[0]]
+	fromArchive := false
+	for _, l := range links {
+		dir := []string{"."}
+		if d := path.Dir(l.name); d != "." {
+			parts, _, err := lr.walk(nil, d, "", 0)
+			if err != nil {
+				continue
+			}
+			dir = append(dir, parts...)
+		}
+		p := path.Join(append(dir, path.Base(l.name))...)
+		if err, ok := bad[p]; ok {
+			xe.Entry, at, cause, fromArchive = l.zipName, p, err, true
+			break
+		}
+	}
+	target, _ := r.Readlink(at)
+	what := "symlink"
+	if !fromArchive {
+		what = "symlink already in the root (not in this archive)"
+	}
+	var esc *linkEscape
+	var deep *ExtractError
+	switch {
+	case errors.As(cause, &deep):
+		xe.Reason = fmt.Sprintf("%s to %q: %s", what, target, deep.Reason)
+	case errors.As(cause, &esc) && esc.link != at:
+		xe.Reason = fmt.Sprintf("%s to %q resolves outside the root: %v", what, target, esc)
+	default:
+		xe.Reason = fmt.Sprintf("%s to %q resolves outside the root", what, target)
+	}
+	for _, p := range order {
+		if err := r.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%w (and removing %s: %v)", xe, p, err)
+		}
+	}
+	return xe
 }

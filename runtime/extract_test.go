@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -49,31 +50,151 @@ func TestExtractKeepsModesAndInsideSymlinks(t *testing.T) {
 	}
 }
 
+// link is a symlink entry for test archives.
+func link(name, target string) zipEntry {
+	return zipEntry{Name: name, Body: []byte(target), Mode: os.ModeSymlink | 0o777}
+}
+
 func TestExtractRefusesEscapes(t *testing.T) {
-	cases := map[string][]zipEntry{
-		"dot-dot":          {{Name: "../x", Body: []byte("x")}},
-		"nested dot-dot":   {{Name: "a/../../x", Body: []byte("x")}},
-		"absolute":         {{Name: "/etc/x", Body: []byte("x")}},
-		"backslash":        {{Name: `..\x`, Body: []byte("x")}},
-		"drive":            {{Name: `C:\x`, Body: []byte("x")}},
-		"link up":          {{Name: "l", Body: []byte(".."), Mode: os.ModeSymlink | 0o777}},
-		"link deep up":     {{Name: "a/b/l", Body: []byte("../../../x"), Mode: os.ModeSymlink | 0o777}},
-		"link absolute":    {{Name: "l", Body: []byte("/tmp"), Mode: os.ModeSymlink | 0o777}},
-		"link down and up": {{Name: "l", Body: []byte("a/../../x"), Mode: os.ModeSymlink | 0o777}},
+	chain := []zipEntry{}
+	for i := range 300 {
+		target := "."
+		if i > 0 {
+			target = fmt.Sprintf("c%d", i-1)
+		}
+		chain = append(chain, link(fmt.Sprintf("c%d", i), target))
 	}
-	for name, entries := range cases {
+	cases := map[string]struct {
+		entries []zipEntry
+		entry   string // the entry the error must name
+		reason  string // and a word of its reason
+	}{
+		"dot-dot":          {[]zipEntry{{Name: "../x", Body: []byte("x")}}, "../x", "leaves"},
+		"nested dot-dot":   {[]zipEntry{{Name: "a/../../x", Body: []byte("x")}}, "a/../../x", "leaves"},
+		"absolute":         {[]zipEntry{{Name: "/etc/x", Body: []byte("x")}}, "/etc/x", "absolute"},
+		"backslash":        {[]zipEntry{{Name: `..\x`, Body: []byte("x")}}, `..\x`, "leaves"},
+		"drive":            {[]zipEntry{{Name: `C:\x`, Body: []byte("x")}}, `C:\x`, "absolute"},
+		"link up":          {[]zipEntry{link("l", "..")}, "l", "outside the root"},
+		"link deep up":     {[]zipEntry{link("a/b/l", "../../../x")}, "a/b/l", "outside the root"},
+		"link absolute":    {[]zipEntry{link("l", "/tmp")}, "l", "outside the root"},
+		"link down and up": {[]zipEntry{link("l", "a/../../x")}, "l", "outside the root"},
+		// Each target alone stays inside; through the links before it, it
+		// does not.
+		"chain: dot then dot/..": {[]zipEntry{link("dot", "."), link("esc", "dot/..")}, "esc", "outside the root"},
+		"chain: repeated to /": {[]zipEntry{link("dot", "."), link("esc", "dot/.."), link("esc2", "esc/.."),
+			link("esc3", "esc2/.."), link("esc4", "esc3/..")}, "esc", "outside the root"},
+		"deeper chain":                 {[]zipEntry{link("a", "."), link("b", "a/a/a"), link("c", "b/a/..")}, "c", "outside the root"},
+		"link to a link up, then ..":   {[]zipEntry{{Name: "sub/", Dir: true}, link("sub/up", ".."), link("esc", "sub/up/..")}, "esc", "outside the root"},
+		"links to links":               {[]zipEntry{link("sub/up", ".."), link("l1", "sub/up"), link("l2", "l1"), link("l3", "l2/..")}, "l3", "outside the root"},
+		".. through a link to a dir":   {[]zipEntry{{Name: "x/y/z/", Dir: true}, link("x/y/z/top", "../../.."), link("esc", "x/y/z/top/..")}, "esc", "outside the root"},
+		"link placed through a link":   {[]zipEntry{link("dot", "."), link("dot/dot/esc", "dot/..")}, "dot/dot/esc", "outside the root"},
+		"later entry turns a link out": {[]zipEntry{link("esc", "d/.."), link("d", ".")}, "esc", "outside the root"},
+		"folder replaced by a link":    {[]zipEntry{{Name: "d/x", Body: []byte("x")}, link("esc", "d/.."), link("d", ".")}, "esc", "outside the root"},
+		"chain deeper than 255 links":  {chain, "c255", "nested more than 255"},
+	}
+	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			base := t.TempDir()
 			root := filepath.Join(base, "root")
 			os.Mkdir(root, 0o755)
-			_, err := extractBytes(t, makeZip(t, entries...), root, MaxUnzippedBytes)
+			_, err := extractBytes(t, makeZip(t, tc.entries...), root, MaxUnzippedBytes)
 			var xe *ExtractError
 			if !errors.As(err, &xe) {
 				t.Fatalf("error %v, want an ExtractError", err)
 			}
+			if xe.Entry != tc.entry || !strings.Contains(xe.Reason, tc.reason) {
+				t.Errorf("error %q, want one naming entry %q and saying %q", err, tc.entry, tc.reason)
+			}
 			assertOnly(t, base, "root")
+			assertResolveInside(t, root)
 		})
 	}
+}
+
+// assertResolveInside checks that every path under root, symlinks followed,
+// stays inside root.
+func assertResolveInside(t testing.TB, root string) {
+	t.Helper()
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		resolved, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return nil // dangling, a loop: leads nowhere
+		}
+		if rel, err := filepath.Rel(realRoot, resolved); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+			target, _ := os.Readlink(p)
+			t.Errorf("%s (-> %q) resolves outside the root, to %s", p, target, resolved)
+		}
+		return nil
+	})
+}
+
+// TestExtractChecksLinksAcrossLayers: layers stack in one root, so a later
+// archive can turn an earlier one's link outward; links already in the root
+// count too.
+func TestExtractChecksLinksAcrossLayers(t *testing.T) {
+	base := t.TempDir()
+	root := filepath.Join(base, "opt")
+	os.Mkdir(root, 0o755)
+	if _, err := extractBytes(t, makeZip(t, link("esc", "d/..")), root, MaxUnzippedBytes); err != nil {
+		t.Fatalf("first layer: %v", err) // d does not exist: "d/.." is the root
+	}
+	_, err := extractBytes(t, makeZip(t, link("d", ".")), root, MaxUnzippedBytes)
+	var xe *ExtractError
+	if !errors.As(err, &xe) || xe.Entry != "esc" || !strings.Contains(xe.Reason, "already in the root") {
+		t.Fatalf("second layer: %v, want an ExtractError naming the first layer's esc", err)
+	}
+	if _, err := os.Lstat(filepath.Join(root, "esc")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the link leading outside was left in the root: %v", err)
+	}
+	assertResolveInside(t, root)
+
+	// A link already in the root that points outside, and one to it.
+	root2 := filepath.Join(base, "opt2")
+	os.Mkdir(root2, 0o755)
+	os.Symlink("/etc", filepath.Join(root2, "pre"))
+	_, err = extractBytes(t, makeZip(t, zipEntry{Name: "ok.txt", Body: []byte("x")}, link("l", "pre/passwd")), root2, MaxUnzippedBytes)
+	if !errors.As(err, &xe) || xe.Entry != "l" || !strings.Contains(xe.Reason, `symlink pre -> "/etc"`) {
+		t.Fatalf("link through an absolute link: %v", err)
+	}
+	assertResolveInside(t, root2)
+	assertOnly(t, base, "opt", "opt2")
+}
+
+// TestExtractKeepsLinkChainsThatStayInside: chains, links to links and loops
+// that never leave the root are extracted as they are.
+func TestExtractKeepsLinkChainsThatStayInside(t *testing.T) {
+	root := t.TempDir()
+	z := makeZip(t,
+		zipEntry{Name: "lib/v1/x.txt", Body: []byte("x")},
+		link("dot", "."),
+		link("cur", "dot/lib/v1"),
+		link("lib/up", ".."),
+		link("via", "lib/up/lib/up/cur/x.txt"),
+		link("loop-a", "loop-b"),
+		link("loop-b", "loop-a"),
+		link("self", "self/x"),
+		link("dangling", "missing/../lib"),
+		link("later", "d2/.."),
+		zipEntry{Name: "d2/y", Body: []byte("y")},
+	)
+	stats, err := extractBytes(t, z, root, MaxUnzippedBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Symlinks != 9 {
+		t.Errorf("stats %+v", stats)
+	}
+	if b, err := os.ReadFile(filepath.Join(root, "via")); err != nil || string(b) != "x" {
+		t.Errorf("via: %q %v", b, err)
+	}
+	assertResolveInside(t, root)
 }
 
 // assertOnly checks dir holds only the named entries.
@@ -136,12 +257,17 @@ func TestExtractLaterEntriesReplaceSymlinksInsteadOfWritingThrough(t *testing.T)
 }
 
 // FuzzExtractZip: whatever the archive, extraction never writes outside its
-// root and never panics.
+// root, never leaves a path that resolves outside it, and never panics.
 func FuzzExtractZip(f *testing.F) {
 	f.Add(makeZip(f, zipEntry{Name: "a/b.txt", Body: []byte("x")}))
 	f.Add(makeZip(f, zipEntry{Name: "../x", Body: []byte("x")}))
 	f.Add(makeZip(f, zipEntry{Name: "l", Body: []byte("../.."), Mode: os.ModeSymlink | 0o777}, zipEntry{Name: "l/x", Body: []byte("x")}))
 	f.Add(makeZip(f, zipEntry{Name: "l", Body: []byte("."), Mode: os.ModeSymlink | 0o777}, zipEntry{Name: "l/x", Body: []byte("x")}))
+	f.Add(makeZip(f, link("dot", "."), link("esc", "dot/.."), link("esc2", "esc/..")))
+	f.Add(makeZip(f, link("a", "."), link("b", "a/a/a"), link("c", "b/a/..")))
+	f.Add(makeZip(f, link("sub/up", ".."), link("l1", "sub/up"), link("l2", "l1"), link("l3", "l2/..")))
+	f.Add(makeZip(f, link("x/y/z/top", "../../.."), link("esc", "x/y/z/top/..")))
+	f.Add(makeZip(f, link("esc", "d/.."), zipEntry{Name: "d/x", Body: []byte("x")}, link("d", ".")))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
@@ -152,15 +278,9 @@ func FuzzExtractZip(f *testing.F) {
 		os.Mkdir(root, 0o755)
 		ExtractZip(zr, root, 1<<20)
 		assertOnly(t, base, "root")
-		filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
-			if err == nil && info.Mode()&os.ModeSymlink != 0 {
-				target, _ := filepath.EvalSymlinks(p)
-				if target != "" && !strings.HasPrefix(target, root) {
-					t.Errorf("symlink %s resolves outside the root to %s", p, target)
-				}
-			}
-			return nil
-		})
+		// Whether extraction succeeded or stopped on an error, every entry
+		// it left resolves (EvalSymlinks) inside the root.
+		assertResolveInside(t, root)
 	})
 }
 

@@ -137,6 +137,9 @@ type fakeFunction struct {
 	Name        string
 	Zip         []byte
 	Sha         string // "" = the zip's real SHA-256
+	NoSha       bool   // CodeSha256 left out of the configuration
+	Size        int64  // CodeSize; 0 = the zip's real size, -1 = left out
+	Location    string // Code.Location; "" = the fake's own download URL
 	Memory      int
 	Timeout     int
 	Env         map[string]string
@@ -181,6 +184,7 @@ type fakeAWS struct {
 	onHeartbeat func(token string, n int) string // error type to return, "" = OK
 	onSuccess   func(token string) string
 	onCode      func(n int, w http.ResponseWriter) bool
+	onLayer     func(content map[string]any) // edits GetLayerVersion's Content
 }
 
 func newFakeAWS(t testing.TB, fn fakeFunction) *fakeAWS {
@@ -314,20 +318,34 @@ func (f *fakeAWS) config() map[string]any {
 	for _, l := range fn.Layers {
 		layers = append(layers, map[string]any{"Arn": l})
 	}
-	return map[string]any{
+	c := map[string]any{
 		"FunctionName": fn.Name, "FunctionArn": "arn:aws:lambda:us-west-2:123456789012:function:" + fn.Name,
 		"Runtime": "provided.al2023", "Handler": "bootstrap.handler", "MemorySize": fn.Memory, "Timeout": fn.Timeout,
-		"CodeSha256": s, "RevisionId": fn.Revision, "Version": "$LATEST",
+		"CodeSha256": s, "CodeSize": fn.Size, "RevisionId": fn.Revision, "Version": "$LATEST",
 		"Environment": map[string]any{"Variables": fn.Env}, "Layers": layers,
 		"PackageType": firstNonEmpty(fn.PackageType, "Zip"),
 	}
+	if fn.Size == 0 {
+		c["CodeSize"] = len(fn.Zip)
+	}
+	if fn.Size < 0 {
+		delete(c, "CodeSize")
+	}
+	if fn.NoSha {
+		delete(c, "CodeSha256")
+	}
+	return c
 }
 
 func (f *fakeAWS) getFunction(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.getFuncs++
-	writeJSON(w, map[string]any{"Configuration": f.config(), "Code": map[string]any{"RepositoryType": "S3", "Location": f.srv.URL + "/code/function?n=" + fmt.Sprint(f.getFuncs)}})
+	loc := f.fn.Location
+	if loc == "" {
+		loc = f.srv.URL + "/code/function?n=" + fmt.Sprint(f.getFuncs)
+	}
+	writeJSON(w, map[string]any{"Configuration": f.config(), "Code": map[string]any{"RepositoryType": "S3", "Location": loc}})
 }
 
 func (f *fakeAWS) getConfiguration(w http.ResponseWriter, r *http.Request) {
@@ -348,7 +366,14 @@ func (f *fakeAWS) getLayer(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"Type":"User","Message":"no such layer"}`)
 		return
 	}
-	writeJSON(w, map[string]any{"LayerVersionArn": arn, "Content": map[string]any{"Location": f.srv.URL + "/code/" + base64.URLEncoding.EncodeToString([]byte(arn)), "CodeSha256": sha(z), "CodeSize": len(z)}})
+	content := map[string]any{"Location": f.srv.URL + "/code/" + base64.URLEncoding.EncodeToString([]byte(arn)), "CodeSha256": sha(z), "CodeSize": len(z)}
+	f.mu.Lock()
+	hook := f.onLayer
+	f.mu.Unlock()
+	if hook != nil {
+		hook(content)
+	}
+	writeJSON(w, map[string]any{"LayerVersionArn": arn, "Content": content})
 }
 
 func (f *fakeAWS) code(w http.ResponseWriter, r *http.Request) {

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,7 +91,8 @@ func functionFromConfig(c *lambdatypes.FunctionConfiguration) *Function {
 
 // Fetcher downloads a function's code and layers the way Lambda's own
 // control plane hands them out: a presigned URL from GetFunction /
-// GetLayerVersionByArn, checked against CodeSha256.
+// GetLayerVersionByArn, checked against CodeSize and CodeSha256 (both
+// required: code Lambda does not vouch for is not run).
 type Fetcher struct {
 	Lambda   LambdaAPI
 	HTTP     *http.Client // downloads; nil means a client with a 5-minute timeout
@@ -106,6 +108,7 @@ type Fetcher struct {
 // must fix the function or the permissions, retrying will not help.
 type FetchError struct{ Msg string }
 
+// Error says what is wrong with the function or its code.
 func (e *FetchError) Error() string { return e.Msg }
 
 func fetchErrorf(format string, args ...any) error {
@@ -128,7 +131,8 @@ func (fe *Fetcher) Fetch(ctx context.Context, function, taskRoot string) (*Funct
 	if pt := out.Configuration.PackageType; pt != "" && pt != lambdatypes.PackageTypeZip {
 		return nil, 0, fetchErrorf("function %s has PackageType %s: stepshift worker runs Zip packages only; build the worker image FROM the function's image instead", fn.Name, pt)
 	}
-	used, err := fe.download(ctx, "function "+fn.Name, aws.ToString(out.Code.Location), fn.CodeSha256, taskRoot, MaxUnzippedBytes, func(ctx context.Context) (string, error) {
+	want := codeFacts{sha256: fn.CodeSha256, size: out.Configuration.CodeSize, source: "lambda:GetFunction"}
+	used, err := fe.download(ctx, "function "+fn.Name, aws.ToString(out.Code.Location), want, taskRoot, MaxUnzippedBytes, func(ctx context.Context) (string, error) {
 		again, err := fe.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(function)})
 		if err != nil {
 			return "", err
@@ -179,7 +183,8 @@ func (fe *Fetcher) fetchLayer(ctx context.Context, arn, layerRoot string, budget
 	if err != nil {
 		return 0, err
 	}
-	return fe.download(ctx, "layer "+arn, aws.ToString(content.Location), aws.ToString(content.CodeSha256), layerRoot, budget, func(ctx context.Context) (string, error) {
+	want := codeFacts{sha256: aws.ToString(content.CodeSha256), size: content.CodeSize, source: "lambda:GetLayerVersion"}
+	return fe.download(ctx, "layer "+arn, aws.ToString(content.Location), want, layerRoot, budget, func(ctx context.Context) (string, error) {
 		c, err := get(ctx)
 		if err != nil {
 			return "", err
@@ -188,12 +193,29 @@ func (fe *Fetcher) fetchLayer(ctx context.Context, arn, layerRoot string, budget
 	})
 }
 
-// download fetches url into a temp file in WorkDir, checks its SHA-256 and
-// extracts it under root. refresh asks AWS for a new presigned URL: they
-// expire after 10 minutes, so a 403 is answered by asking once more.
-func (fe *Fetcher) download(ctx context.Context, what, url, wantSha, root string, budget int64, refresh func(context.Context) (string, error)) (int64, error) {
+// codeFacts is what Lambda says about an archive, which the download must
+// match: CodeSha256 (base64) and CodeSize (bytes), from source.
+type codeFacts struct {
+	sha256 string
+	size   int64
+	source string
+}
+
+// download fetches url into a temp file in WorkDir, checks its size and
+// SHA-256 against want and extracts it under root. Both checks are
+// mandatory: code Lambda does not vouch for is not run. refresh asks AWS for
+// a new presigned URL: they expire after 10 minutes, so a 403 is answered by
+// asking once more. The URL's query string (the presigned credentials) is
+// never logged nor put in an error.
+func (fe *Fetcher) download(ctx context.Context, what, url string, want codeFacts, root string, budget int64, refresh func(context.Context) (string, error)) (int64, error) {
 	if url == "" {
 		return 0, fetchErrorf("%s: no code location (Code.Location is empty)", what)
+	}
+	if want.sha256 == "" {
+		return 0, fetchErrorf("%s: %s reported no CodeSha256, so the downloaded code cannot be verified: refusing to run it", what, want.source)
+	}
+	if want.size <= 0 {
+		return 0, fetchErrorf("%s: %s reported no CodeSize, so the downloaded code cannot be verified: refusing to run it", what, want.source)
 	}
 	if err := os.MkdirAll(fe.WorkDir, 0o755); err != nil {
 		return 0, err
@@ -222,6 +244,7 @@ func (fe *Fetcher) download(ctx context.Context, what, url, wantSha, root string
 		if err == nil {
 			break
 		}
+		err = redactError(err, url)
 		var se *statusError
 		if errors.As(err, &se) && se.code == http.StatusForbidden && !refreshed && refresh != nil {
 			refreshed = true
@@ -243,11 +266,11 @@ func (fe *Fetcher) download(ctx context.Context, what, url, wantSha, root string
 		case <-time.After(wait):
 		}
 	}
-	if wantSha != "" {
-		got := base64.StdEncoding.EncodeToString(sum)
-		if got != wantSha {
-			return 0, fetchErrorf("%s: SHA-256 of the downloaded code is %s, Lambda says %s: refusing to run it", what, got, wantSha)
-		}
+	if size != want.size {
+		return 0, fetchErrorf("%s: downloaded %d bytes, %s says CodeSize %d: refusing to run it", what, size, want.source, want.size)
+	}
+	if got := base64.StdEncoding.EncodeToString(sum); got != want.sha256 {
+		return 0, fetchErrorf("%s: SHA-256 of the downloaded code is %s, %s says %s: refusing to run it", what, got, want.source, want.sha256)
 	}
 	zr, err := zip.NewReader(tmp, size)
 	if err != nil {
@@ -269,6 +292,68 @@ type statusError struct{ code int }
 
 func (e *statusError) Error() string { return fmt.Sprintf("HTTP %d", e.code) }
 
+// redactURL keeps a URL's scheme, host and path and hides the rest: the query
+// of a presigned URL holds X-Amz-Security-Token and X-Amz-Signature, which
+// must never reach a log line or an error.
+func redactURL(raw string) string {
+	if u, err := neturl.Parse(raw); err == nil && u.Scheme != "" {
+		hidden := u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.User != nil
+		u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment, u.User = "", false, "", "", nil
+		if hidden {
+			return u.String() + "?<redacted>"
+		}
+		return u.String()
+	}
+	// Not a URL net/url can read: keep what comes before any query or
+	// fragment, which is all a presigned URL's secrets are in.
+	if i := strings.IndexAny(raw, "?#"); i >= 0 {
+		return raw[:i] + "?<redacted>"
+	}
+	return raw
+}
+
+// redactError returns err without rawURL's secrets in it: a *url.Error (what
+// net/http returns, quoting the whole URL) gets its URL redacted, keeping its
+// type and what it wraps so callers can still tell a timeout; and any text
+// still holding the URL's query is replaced by one that does not.
+func redactError(err error, rawURL string) error {
+	if err == nil {
+		return nil
+	}
+	if ue, ok := err.(*neturl.Error); ok && ue.URL != redactURL(ue.URL) {
+		// A copy: the caller's value is left alone.
+		err = &neturl.Error{Op: ue.Op, URL: redactURL(ue.URL), Err: ue.Err}
+	}
+	// A query this short holds no credential; cutting it out of the text
+	// would only garble the message.
+	if secret := urlSecret(rawURL); len(secret) >= 8 && strings.Contains(err.Error(), secret) {
+		return &redactedError{msg: strings.ReplaceAll(err.Error(), secret, "<redacted>"), err: err}
+	}
+	return err
+}
+
+// urlSecret is the part of rawURL after its path: the query (and fragment).
+func urlSecret(rawURL string) string {
+	if i := strings.IndexAny(rawURL, "?#"); i >= 0 && i+1 < len(rawURL) {
+		return rawURL[i+1:]
+	}
+	return ""
+}
+
+// redactedError is an error whose text had a URL's secrets cut out. It does
+// not unwrap (the wrapped value's text holds the secret) but still answers
+// errors.Is for what it wraps, such as context.Canceled.
+type redactedError struct {
+	msg string
+	err error
+}
+
+// Error is the redacted text.
+func (e *redactedError) Error() string { return e.msg }
+
+// Is reports whether the wrapped error is target.
+func (e *redactedError) Is(target error) bool { return errors.Is(e.err, target) }
+
 // get downloads url into f (truncating it) and returns the SHA-256 and size;
 // retry says whether another attempt could succeed (5xx, timeouts, resets).
 func (fe *Fetcher) get(ctx context.Context, url string, f *os.File) (sum []byte, size int64, retry bool, err error) {
@@ -280,7 +365,7 @@ func (fe *Fetcher) get(ctx context.Context, url string, f *os.File) (sum []byte,
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, 0, false, err
+		return nil, 0, false, redactError(err, url)
 	}
 	client := fe.HTTP
 	if client == nil {
@@ -288,7 +373,7 @@ func (fe *Fetcher) get(ctx context.Context, url string, f *os.File) (sum []byte,
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, 0, transient(err), err
+		return nil, 0, transient(err), redactError(err, url)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -305,7 +390,7 @@ func (fe *Fetcher) get(ctx context.Context, url string, f *os.File) (sum []byte,
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, 0, transient(err), err
+		return nil, 0, transient(err), redactError(err, url)
 	}
 	if n > limit {
 		return nil, 0, false, fmt.Errorf("archive is more than the %d-byte limit", limit)

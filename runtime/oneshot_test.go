@@ -261,7 +261,11 @@ func TestOneShotCommandExitCodes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t, fakeFunction{Zip: bootstrapZip(t, tc.handler)})
 			if tc.refuse {
+				// Under the lock: the handler reading it runs for another
+				// process, which gives the race detector no ordering.
+				e.fake.mu.Lock()
 				e.fake.onSuccess = func(string) string { return "TaskTimedOut" }
+				e.fake.mu.Unlock()
 			}
 			tok := oneShotToken(10)
 			if tc.name == "no token" {

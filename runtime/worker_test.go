@@ -3,8 +3,11 @@ package runtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -462,6 +465,7 @@ func TestCodeFetchFaults(t *testing.T) {
 		onCode  func(n int, w http.ResponseWriter) bool
 		wantErr string // "" = fetch succeeds
 		gets    int    // GetFunction calls expected (0 = don't check)
+		codes   int    // downloads expected (0 = don't check, -1 = none)
 	}{
 		{name: "expired URL 403 is refreshed", fn: fakeFunction{Zip: good}, gets: 2,
 			onCode: func(n int, w http.ResponseWriter) bool {
@@ -484,11 +488,17 @@ func TestCodeFetchFaults(t *testing.T) {
 		{name: "5xx forever", fn: fakeFunction{Zip: good}, wantErr: "HTTP 500",
 			onCode: func(n int, w http.ResponseWriter) bool { w.WriteHeader(500); return true }},
 		{name: "wrong SHA-256", fn: fakeFunction{Zip: good, Sha: sha([]byte("other"))}, wantErr: "SHA-256"},
+		// Verification fails closed: no CodeSha256 or CodeSize, no code.
+		{name: "no CodeSha256", fn: fakeFunction{Zip: good, NoSha: true}, wantErr: "lambda:GetFunction reported no CodeSha256", codes: -1},
+		{name: "no CodeSize", fn: fakeFunction{Zip: good, Size: -1}, wantErr: "lambda:GetFunction reported no CodeSize", codes: -1},
+		{name: "size differs from CodeSize", fn: fakeFunction{Zip: good, Size: int64(len(good)) + 1},
+			wantErr: fmt.Sprintf("downloaded %d bytes, lambda:GetFunction says CodeSize %d", len(good), len(good)+1)},
 		{name: "corrupt zip", fn: fakeFunction{Zip: good[:len(good)/2]}, wantErr: "not a valid zip"},
 		{name: "image package", fn: fakeFunction{Zip: good, PackageType: "Image"}, wantErr: "PackageType Image"},
 		{name: "zip slip", fn: fakeFunction{Zip: makeZip(t, zipEntry{Name: "../../escaped.txt", Body: []byte("x")})}, wantErr: "leaves the extraction root"},
 		{name: "symlink out of the root", fn: fakeFunction{Zip: makeZip(t, zipEntry{Name: "lib/evil", Body: []byte("../../../etc"), Mode: os.ModeSymlink | 0o777})}, wantErr: "outside the root"},
 		{name: "absolute symlink", fn: fakeFunction{Zip: makeZip(t, zipEntry{Name: "evil", Body: []byte("/etc/passwd"), Mode: os.ModeSymlink | 0o777})}, wantErr: "outside the root"},
+		{name: "symlink chain out of the root", fn: fakeFunction{Zip: makeZip(t, link("dot", "."), link("esc", "dot/.."))}, wantErr: `"esc": symlink to "dot/.." resolves outside the root`},
 		{name: "symlink then write through it", fn: fakeFunction{Zip: makeZip(t,
 			zipEntry{Name: "link", Body: []byte("."), Mode: os.ModeSymlink | 0o777},
 			zipEntry{Name: "link/inside.txt", Body: []byte("ok")},
@@ -511,6 +521,13 @@ func TestCodeFetchFaults(t *testing.T) {
 			if tc.gets > 0 && e.fake.getFuncs != tc.gets {
 				t.Errorf("GetFunction called %d times, want %d", e.fake.getFuncs, tc.gets)
 			}
+			if tc.codes != 0 && e.fake.codeGets != max(tc.codes, 0) {
+				t.Errorf("code downloaded %d times, want %d", e.fake.codeGets, max(tc.codes, 0))
+			}
+			var fe *FetchError
+			if tc.wantErr != "" && !errors.As(err, &fe) {
+				t.Errorf("error is %T, want *FetchError (the user must fix the function)", err)
+			}
 			e.assertInsideRoots(t)
 			if tc.wantErr != "" {
 				if _, err := os.Stat(e.cfg.TaskRoot); err == nil {
@@ -524,6 +541,135 @@ func TestCodeFetchFaults(t *testing.T) {
 	_, err := New(context.Background(), e.cfg)
 	if _, ok := err.(*FetchError); !ok {
 		t.Errorf("image package error is %T, want *FetchError", err)
+	}
+}
+
+// TestLayerFetchVerifiesShaAndSize: a layer's CodeSha256 and CodeSize are
+// as mandatory as the function's.
+func TestLayerFetchVerifiesShaAndSize(t *testing.T) {
+	l := "arn:aws:lambda:us-west-2:123456789012:layer:one:1"
+	z := makeZip(t, zipEntry{Name: "a.txt", Body: []byte("one")})
+	for _, tc := range []struct {
+		name    string
+		edit    func(c map[string]any)
+		wantErr string
+	}{
+		{name: "as served", edit: func(map[string]any) {}},
+		{name: "no CodeSha256", edit: func(c map[string]any) { delete(c, "CodeSha256") }, wantErr: "lambda:GetLayerVersion reported no CodeSha256"},
+		{name: "no CodeSize", edit: func(c map[string]any) { delete(c, "CodeSize") }, wantErr: "lambda:GetLayerVersion reported no CodeSize"},
+		{name: "CodeSize differs", edit: func(c map[string]any) { c["CodeSize"] = len(z) - 1 }, wantErr: "lambda:GetLayerVersion says CodeSize"},
+		{name: "SHA-256 differs", edit: func(c map[string]any) { c["CodeSha256"] = sha([]byte("x")) }, wantErr: "SHA-256"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t, fakeFunction{Zip: z})
+			e.fake.mu.Lock()
+			e.fake.layers[l] = z
+			e.fake.onLayer = tc.edit
+			e.fake.mu.Unlock()
+			fe := &Fetcher{Lambda: e.cfg.Lambda, WorkDir: e.cfg.WorkDir}
+			err := fe.FetchLayers(context.Background(), []string{l}, e.cfg.LayerRoot, MaxUnzippedBytes)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var fetchErr *FetchError
+			if !errors.As(err, &fetchErr) || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error %v, want a FetchError mentioning %q", err, tc.wantErr)
+			}
+			if _, err := os.Stat(filepath.Join(e.cfg.LayerRoot, "a.txt")); err == nil {
+				t.Errorf("an unverified layer was extracted")
+			}
+		})
+	}
+}
+
+// presignedSecrets are what a presigned Code.Location carries in its query.
+var presignedSecrets = []string{"SECRET", "SIG"}
+
+// TestPresignedURLNeverLoggedOrReturned: a download that fails on the
+// network (the Go HTTP error quotes the whole URL) neither logs nor returns
+// the presigned URL's query.
+func TestPresignedURLNeverLoggedOrReturned(t *testing.T) {
+	const loc = "http://127.0.0.1:1/x?X-Amz-Security-Token=SECRET&X-Amz-Signature=SIG"
+	e := newTestEnv(t, fakeFunction{Zip: bootstrapZip(t, "echo"), Location: loc})
+	var logs syncBuffer
+	fe := &Fetcher{Lambda: e.cfg.Lambda, WorkDir: e.cfg.WorkDir, Logger: NewLogger(&logs, "test-fn", slog.LevelDebug), Attempts: 3, Backoff: time.Millisecond}
+	_, _, err := fe.Fetch(context.Background(), "test-fn", t.TempDir())
+	if err == nil {
+		t.Fatal("a download from a closed port succeeded")
+	}
+	if !strings.Contains(logs.String(), "code download failed, retrying") {
+		t.Fatalf("the retry was not logged (the test would prove nothing):\n%s", logs.String())
+	}
+	for _, what := range []struct{ name, text string }{{"error", err.Error()}, {"logs", logs.String()}} {
+		for _, secret := range presignedSecrets {
+			if strings.Contains(what.text, secret) {
+				t.Errorf("%s hold the presigned URL's %s:\n%s", what.name, secret, what.text)
+			}
+		}
+		if !strings.Contains(what.text, "http://127.0.0.1:1/x?<redacted>") {
+			t.Errorf("%s do not name the URL without its query:\n%s", what.name, what.text)
+		}
+	}
+
+	// Through the worker too: New's error is what the CLI prints.
+	e.cfg.Logger = NewLogger(&logs, "test-fn", slog.LevelDebug)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := New(ctx, e.cfg); err == nil || strings.Contains(err.Error(), "SECRET") || strings.Contains(err.Error(), "SIG") {
+		t.Errorf("New: %v", err)
+	}
+	for _, secret := range presignedSecrets {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("worker logs hold the presigned URL's %s:\n%s", secret, logs.String())
+		}
+	}
+}
+
+// TestDownloadErrorsKeepNoURLQuery: the *url.Error values net/http returns
+// (a failed request, an unparsable URL) come back with the URL redacted,
+// still telling a transient failure.
+func TestDownloadErrorsKeepNoURLQuery(t *testing.T) {
+	fe := &Fetcher{}
+	f, err := os.CreateTemp(t.TempDir(), "dl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, tc := range []struct {
+		url, want string
+		retry     bool
+	}{
+		{url: "http://127.0.0.1:1/x?X-Amz-Security-Token=SECRET&X-Amz-Signature=SIG", want: "http://127.0.0.1:1/x?<redacted>", retry: true},
+		{url: "http://127.0.0.1:1/x?X-Amz-Security-Token=SECRET&X-Amz-Signature=SIG\x7f", want: "http://127.0.0.1:1/x?<redacted>"},
+		{url: "https://user:SECRET@127.0.0.1:1/x#SIG", want: "https://127.0.0.1:1/x?<redacted>", retry: true},
+	} {
+		_, _, retry, err := fe.get(context.Background(), tc.url, f)
+		var ue *url.Error
+		if !errors.As(err, &ue) || ue.URL != tc.want {
+			t.Errorf("%q: error %#v, want a *url.Error for %s", tc.url, err, tc.want)
+		}
+		if retry != tc.retry {
+			t.Errorf("%q: retry %v, want %v", tc.url, retry, tc.retry)
+		}
+		for _, secret := range presignedSecrets {
+			if err != nil && strings.Contains(err.Error(), secret) {
+				t.Errorf("%q: error holds %s: %v", tc.url, secret, err)
+			}
+		}
+	}
+	// Text that still quotes the query is cut, errors.Is kept.
+	err = redactError(fmt.Errorf("reading http://h/p?X-Amz-Signature=SIG: %w", context.Canceled), "http://h/p?X-Amz-Signature=SIG")
+	if strings.Contains(err.Error(), "SIG") || !errors.Is(err, context.Canceled) {
+		t.Errorf("redactError: %v (Is canceled: %v)", err, errors.Is(err, context.Canceled))
+	}
+	if got := redactURL("https://b.s3.amazonaws.com/k/v?X-Amz-Signature=SIG"); got != "https://b.s3.amazonaws.com/k/v?<redacted>" {
+		t.Errorf("redactURL: %s", got)
+	}
+	if got := redactURL("https://b.s3.amazonaws.com/k/v"); got != "https://b.s3.amazonaws.com/k/v" {
+		t.Errorf("redactURL without a query: %s", got)
 	}
 }
 
