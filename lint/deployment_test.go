@@ -11,7 +11,6 @@ import (
 
 	"github.com/stepshift/stepshift/terraform"
 	"github.com/stepshift/stepshift/terraform/terraformtest"
-	"github.com/stepshift/stepshift/workflow"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the lint.golden / want.golden files of fixtures/deployments and fixtures/rules")
@@ -22,30 +21,12 @@ const deploymentsDir = "../fixtures/deployments"
 // do not change as runtimes reach their deprecation dates.
 var goldenToday = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 
-// deploymentUnits builds lint units from a deployment the way
-// cmd/stepshift/lint.go does: one per rendering, with each Task's facts.
-func deploymentUnits(d *terraform.Deployment) []*Unit {
-	var units []*Unit
-	for _, rn := range d.Renderings {
-		if rn.Document == nil {
-			continue
-		}
-		rn.Document.Filename = filepath.Clean(rn.Document.Filename)
-		u := &Unit{Doc: rn.Document, Label: rn.BlockAddress(), Tasks: map[*workflow.State]*terraform.Task{}}
-		for _, t := range rn.Tasks {
-			u.Tasks[t.State] = t
-		}
-		units = append(units, u)
-	}
-	return units
-}
-
 // lintDeployment loads a deployment folder and lints every rendering, with
 // the Terraform problems as terraform-config findings.
 func lintDeployment(t testing.TB, dir string, opts Options) []Finding {
 	t.Helper()
 	d := terraform.Load(dir, terraform.Options{})
-	fs := append(Lint(deploymentUnits(d), opts), TerraformFindings(d, opts.Config)...)
+	fs := append(Lint(DeploymentUnits(d, nil), opts), TerraformFindings(d, opts.Config)...)
 	SortFindings(fs)
 	return fs
 }
@@ -202,7 +183,7 @@ func BenchmarkLintDeploymentCumulusTF(b *testing.B) {
 	opts := Options{Today: goldenToday}
 	for b.Loop() {
 		d := terraform.Load(dir, terraform.Options{})
-		fs := Lint(deploymentUnits(d), opts)
+		fs := Lint(DeploymentUnits(d, nil), opts)
 		if len(fs) == 0 {
 			b.Fatal("no findings")
 		}

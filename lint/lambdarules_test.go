@@ -135,7 +135,7 @@ func lintRuleFixture(t *testing.T, dir string) []Finding {
 	var extra []Finding
 	if tf, _ := filepath.Glob(filepath.Join(dir, "*.tf")); len(tf) > 0 {
 		d := terraform.Load(dir, terraform.Options{})
-		units = deploymentUnits(d)
+		units = DeploymentUnits(d, nil)
 		extra = TerraformFindings(d, opts.Config)
 	} else {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.asl.json"))

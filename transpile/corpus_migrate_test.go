@@ -281,17 +281,7 @@ func (f corpusFinding) String() string {
 // one unit per rendering with its Tasks' Terraform facts, plus the
 // deployment's own diagnostics as terraform-config findings.
 func lintDeployment(d *terraform.Deployment) []corpusFinding {
-	var units []*lint.Unit
-	for _, rn := range d.Renderings {
-		if rn.Document == nil {
-			continue
-		}
-		u := &lint.Unit{Doc: rn.Document, Label: rn.BlockAddress(), Tasks: map[*workflow.State]*terraform.Task{}}
-		for _, t := range rn.Tasks {
-			u.Tasks[t.State] = t
-		}
-		units = append(units, u)
-	}
+	units := lint.DeploymentUnits(d, nil)
 	var out []corpusFinding
 	for _, f := range append(lint.Lint(units, lint.Options{}), lint.TerraformFindings(d, nil)...) {
 		cf := corpusFinding{rule: f.Rule, severity: f.Severity.String(), file: filepath.Base(f.Range.Filename), pointer: f.Pointer}

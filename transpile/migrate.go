@@ -560,24 +560,10 @@ func (m *migration) service(s *step, name string, t *terraform.Task) ([]byte, []
 	spec.CPU, spec.MemoryReservation, sizeNotes = m.sizing(t)
 	notes = append(notes, sizeNotes...)
 
-	if spec.Image == "" && m.d.Root.Variables[WorkerImageVariable] == nil && !m.declared[WorkerImageVariable] {
-		spec.DeclareImageVariable = true
-		m.declared[WorkerImageVariable] = true
-		m.plan.Notes = append(m.plan.Notes, "declared variable "+WorkerImageVariable+" (no default): terraform plan asks for the worker image built from Dockerfile.worker; --image cumuluss/cumulus-ecs-task:2.1.0 keeps Cumulus's Node.js-only worker")
-	}
-	if m.d.Root.Variables[InstanceRoleVariable] == nil && !m.declared[InstanceRoleVariable] {
-		spec.DeclareRoleVariable = true
-		m.declared[InstanceRoleVariable] = true
-		m.plan.Notes = append(m.plan.Notes, "the Cumulus ECS instance role lacks states:SendTaskHeartbeat: an aws_iam_role_policy grants it on var."+InstanceRoleVariable+" (declared, no default)")
-	}
-	if spec.ClusterARNExpr == "var."+ClusterVariable && m.d.Root.Variables[ClusterVariable] == nil && !m.declared[ClusterVariable] {
-		m.declared[ClusterVariable] = true
-		spec.DeclareClusterVariable = true
-	}
-	if m.d.Root.Resource("data.aws_region.current") == nil && !m.declared["data.aws_region.current"] {
-		spec.DeclareRegion = true
-		m.declared["data.aws_region.current"] = true
-	}
+	spec.DeclareImageVariable = spec.Image == "" && m.declareVariable(WorkerImageVariable, "declared variable "+WorkerImageVariable+" (no default): terraform plan asks for the worker image built from Dockerfile.worker; --image cumuluss/cumulus-ecs-task:2.1.0 keeps Cumulus's Node.js-only worker")
+	spec.DeclareRoleVariable = m.declareVariable(InstanceRoleVariable, "the Cumulus ECS instance role lacks states:SendTaskHeartbeat: an aws_iam_role_policy grants it on var."+InstanceRoleVariable+" (declared, no default)")
+	spec.DeclareClusterVariable = spec.ClusterARNExpr == "var."+ClusterVariable && m.declareVariable(ClusterVariable, "")
+	spec.DeclareRegion = m.declareRegion()
 	out, err := EmitService(spec)
 	return out, notes, err
 }
@@ -586,11 +572,31 @@ func (m *migration) service(s *step, name string, t *terraform.Task) ([]byte, []
 // the names of new resources use: once per run, when the deployment has no
 // such variable.
 func (m *migration) declarePrefix() bool {
-	if m.d.Root.Variables[PrefixVariable] != nil || m.declared[PrefixVariable] {
+	return m.declareVariable(PrefixVariable, "declared variable "+PrefixVariable+" (no default), which names the new resources; set it to the deployment's prefix")
+}
+
+// declareVariable reports whether this step's new file must declare
+// var.name: the deployment has none and no earlier step of the run declared
+// it. note, when not "", goes into the plan's notes with the declaration.
+func (m *migration) declareVariable(name, note string) bool {
+	if m.d.Root.Variables[name] != nil || m.declared[name] {
 		return false
 	}
-	m.declared[PrefixVariable] = true
-	m.plan.Notes = append(m.plan.Notes, "declared variable "+PrefixVariable+" (no default), which names the new resources; set it to the deployment's prefix")
+	m.declared[name] = true
+	if note != "" {
+		m.plan.Notes = append(m.plan.Notes, note)
+	}
+	return true
+}
+
+// declareRegion reports whether this step's new file must declare
+// data.aws_region.current (the worker's AWS_DEFAULT_REGION), once per run.
+func (m *migration) declareRegion() bool {
+	const addr = "data.aws_region.current"
+	if m.d.Root.Resource(addr) != nil || m.declared[addr] {
+		return false
+	}
+	m.declared[addr] = true
 	return true
 }
 
@@ -670,25 +676,10 @@ func (m *migration) taskDefinition(s *step, name string, t *terraform.Task, para
 		fmt.Sprintf("wrote aws_ecs_task_definition.%s (EC2, container %q running stepshift worker --task-token-env once per execution) and aws_cloudwatch_log_group.%s_worker", name, name, name),
 		fmt.Sprintf("IAM: aws_iam_role_policy.%s_run_task grants the state machine role ecs:RunTask on the task definition and iam:PassRole to ECS tasks; aws_iam_role_policy.%s_worker grants the ECS instance role states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat, lambda:GetFunction on the Lambda, lambda:GetLayerVersion and the log group", name, name))
 
-	if spec.Image == "" && m.d.Root.Variables[WorkerImageVariable] == nil && !m.declared[WorkerImageVariable] {
-		spec.DeclareImageVariable = true
-		m.declared[WorkerImageVariable] = true
-		m.plan.Notes = append(m.plan.Notes, "declared variable "+WorkerImageVariable+" (no default): terraform plan asks for the worker image built from Dockerfile.worker (Cumulus's cumulus-ecs-task image has no one-shot mode)")
-	}
-	if m.d.Root.Variables[InstanceRoleVariable] == nil && !m.declared[InstanceRoleVariable] {
-		spec.DeclareRoleVariable = true
-		m.declared[InstanceRoleVariable] = true
-		m.plan.Notes = append(m.plan.Notes, "the one-shot workers answer with the ECS instance role's credentials (the task definitions set no task role, so the handlers keep the permissions Cumulus's ECS tasks have): aws_iam_role_policy grants on var."+InstanceRoleVariable+" (declared, no default)")
-	}
-	if m.d.Root.Variables[StateMachineRoleVariable] == nil && !m.declared[StateMachineRoleVariable] {
-		spec.DeclareStateMachineRoleVariable = true
-		m.declared[StateMachineRoleVariable] = true
-		m.plan.Notes = append(m.plan.Notes, "the state machines need ecs:RunTask and iam:PassRole: aws_iam_role_policy grants them on var."+StateMachineRoleVariable+" (declared, no default; Cumulus names that role <prefix>-steprole)")
-	}
-	if m.d.Root.Resource("data.aws_region.current") == nil && !m.declared["data.aws_region.current"] {
-		spec.DeclareRegion = true
-		m.declared["data.aws_region.current"] = true
-	}
+	spec.DeclareImageVariable = spec.Image == "" && m.declareVariable(WorkerImageVariable, "declared variable "+WorkerImageVariable+" (no default): terraform plan asks for the worker image built from Dockerfile.worker (Cumulus's cumulus-ecs-task image has no one-shot mode)")
+	spec.DeclareRoleVariable = m.declareVariable(InstanceRoleVariable, "the one-shot workers answer with the ECS instance role's credentials (the task definitions set no task role, so the handlers keep the permissions Cumulus's ECS tasks have): aws_iam_role_policy grants on var."+InstanceRoleVariable+" (declared, no default)")
+	spec.DeclareStateMachineRoleVariable = m.declareVariable(StateMachineRoleVariable, "the state machines need ecs:RunTask and iam:PassRole: aws_iam_role_policy grants them on var."+StateMachineRoleVariable+" (declared, no default; Cumulus names that role <prefix>-steprole)")
+	spec.DeclareRegion = m.declareRegion()
 	out, err := EmitTaskDefinition(spec)
 	return out, notes, err
 }

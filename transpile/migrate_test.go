@@ -14,7 +14,6 @@ import (
 	"github.com/stepshift/stepshift/internal/standin"
 	"github.com/stepshift/stepshift/lint"
 	"github.com/stepshift/stepshift/terraform"
-	"github.com/stepshift/stepshift/workflow"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden diffs in fixtures/migrate")
@@ -72,17 +71,7 @@ func goldenCases(t testing.TB) []goldenCase {
 // `stepshift lint` reports them, keyed so the same finding on a moved line
 // still matches.
 func lintErrors(d *terraform.Deployment) map[string]string {
-	var units []*lint.Unit
-	for _, rn := range d.Renderings {
-		if rn.Document == nil {
-			continue
-		}
-		u := &lint.Unit{Doc: rn.Document, Label: rn.BlockAddress(), Tasks: map[*workflow.State]*terraform.Task{}}
-		for _, t := range rn.Tasks {
-			u.Tasks[t.State] = t
-		}
-		units = append(units, u)
-	}
+	units := lint.DeploymentUnits(d, nil)
 	out := map[string]string{}
 	for _, f := range append(lint.Lint(units, lint.Options{}), lint.TerraformFindings(d, nil)...) {
 		if f.Severity == lint.Error {

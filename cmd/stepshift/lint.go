@@ -388,7 +388,7 @@ func (r *lintRun) collect(args []string) error {
 				rendered[filepath.Clean(rn.Document.Filename)] = true
 			}
 		}
-		for _, unit := range deploymentUnits(d, func(file string) bool { return deployAll[dir] || wanted[dir][file] }) {
+		for _, unit := range lint.DeploymentUnits(d, func(file string) bool { return deployAll[dir] || wanted[dir][file] }) {
 			r.addUnit(unit)
 		}
 		// Workflow files in the folder that no rendering uses are linted alone.
@@ -414,28 +414,6 @@ func (r *lintRun) collect(args []string) error {
 		r.addUnit(&lint.Unit{Doc: stdinDoc})
 	}
 	return nil
-}
-
-// deploymentUnits makes one lint unit per rendering of a workflow whose file
-// include accepts, with the Terraform facts of each Task.
-func deploymentUnits(d *terraform.Deployment, include func(file string) bool) []*lint.Unit {
-	var units []*lint.Unit
-	for _, rn := range d.Renderings {
-		if rn.Document == nil {
-			continue
-		}
-		file := filepath.Clean(rn.Document.Filename)
-		if !include(file) {
-			continue
-		}
-		rn.Document.Filename = file
-		unit := &lint.Unit{Doc: rn.Document, Label: rn.BlockAddress(), Tasks: map[*workflow.State]*terraform.Task{}}
-		for _, t := range rn.Tasks {
-			unit.Tasks[t.State] = t
-		}
-		units = append(units, unit)
-	}
-	return units
 }
 
 func (r *lintRun) addUnit(u *lint.Unit) {

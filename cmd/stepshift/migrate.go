@@ -102,7 +102,7 @@ func migrateAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	units := deploymentUnits(d, func(string) bool { return true })
+	units := lint.DeploymentUnits(d, nil)
 	byFunction, err := addMigrateEvidence(c, units, since)
 	if err != nil {
 		return err
