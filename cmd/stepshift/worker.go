@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -164,6 +165,10 @@ func runWorker(c *cli.Context) error {
 		fmt.Fprintln(c.App.Writer, string(res.Output))
 		return nil
 	}
+	// The code download and extraction, and the CLI's own start-up, leave
+	// garbage the scavenger would return to the OS only slowly; a worker
+	// then idles for hours, so give it back now (ECS packs tasks by memory).
+	debug.FreeOSMemory()
 	if err := w.Run(ctx); err != nil {
 		return internalErrorf("%v", err)
 	}
