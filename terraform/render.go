@@ -172,7 +172,9 @@ func (d *Deployment) templatefileRendering(m *Module, top *hclsyntax.Block, a *h
 	path := m.Eval(c.Args[0])
 	var pathStr string
 	if path.Known && path.Value.Type() == cty.String && !path.Value.IsNull() {
-		pathStr = filepath.FromSlash(path.Value.AsString())
+		// Cleaned, so "${path.module}/x.asl.json" in the root ("./x.asl.json")
+		// names the same file as every other path to it.
+		pathStr = filepath.Clean(filepath.FromSlash(path.Value.AsString()))
 	}
 	// templatefile() renders other things too (user data, policies): only JSON
 	// templates and definition arguments are workflows.

@@ -1,6 +1,7 @@
 package transpile
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"math"
@@ -8,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/hashicorp/hcl/v2/hclwrite"
 
 	"github.com/stepshift/stepshift/terraform"
 	"github.com/stepshift/stepshift/workflow"
@@ -237,7 +240,7 @@ func Migrate(d *terraform.Deployment, opts Options) (*Plan, error) {
 		return nil, err
 	}
 	m := &migration{d: d, opts: opts, plan: &Plan{Dir: d.Dir}, files: map[string]*pendingFile{}, declared: map[string]bool{}}
-	for _, st := range m.group(tasks) {
+	for _, st := range m.group(withSiblings(d, tasks)) {
 		m.migrate(st)
 	}
 	if err := m.finish(); err != nil {
@@ -285,6 +288,31 @@ func (m *migration) file(path string) (*pendingFile, error) {
 	m.files[path] = f
 	m.order = append(m.order, path)
 	return f, nil
+}
+
+// withSiblings adds to the chosen tasks the same state in every other
+// rendering of the same workflow file: the file is edited once for all of
+// them, so a step chosen in one rendering (--over-limit picks by rendering)
+// is migrated, or refused, for all.
+func withSiblings(d *terraform.Deployment, tasks []*terraform.Task) []*terraform.Task {
+	chosen := map[*terraform.Task]bool{}
+	wanted := map[string]bool{}
+	for _, t := range tasks {
+		chosen[t] = true
+		if t.Rendering.Kind != terraform.Heredoc {
+			wanted[t.Rendering.Filename()+"#"+t.State.Pointer()] = true
+		}
+	}
+	out := append([]*terraform.Task(nil), tasks...)
+	for _, rn := range d.Renderings {
+		for _, t := range rn.Tasks {
+			if !chosen[t] && rn.Kind != terraform.Heredoc && wanted[rn.Filename()+"#"+t.State.Pointer()] {
+				chosen[t] = true
+				out = append(out, t)
+			}
+		}
+	}
+	return out
 }
 
 // group joins the renderings of one workflow file: its JSON is edited once.
@@ -748,6 +776,13 @@ func (m *migration) finish() error {
 					return err
 				}
 				after = out
+			}
+			// A .tf file that was `terraform fmt`-clean stays so: a new
+			// map key longer than the others realigns every "=" of the map,
+			// which only formatting gets right. A file that was not clean
+			// is left as its author wrote it.
+			if strings.HasSuffix(path, ".tf") && bytes.Equal(hclwrite.Format(f.before), f.before) {
+				after = hclwrite.Format(after)
 			}
 			if string(after) == string(f.before) {
 				continue

@@ -242,3 +242,28 @@ func TestMigrateDeclaresWhatItReferences(t *testing.T) {
 		})
 	}
 }
+
+// TestEditedTerraformStaysFormatted: adding a template variable longer than
+// the map's other keys realigns the map the way `terraform fmt` does, in
+// a file that was fmt-clean; every edited .tf file of every step stays clean.
+func TestEditedTerraformStaysFormatted(t *testing.T) {
+	dir := copyDeployment(t, filepath.Join("..", "fixtures", "deployments", "cumulus-tf"))
+	d := terraform.Load(dir, terraform.Options{})
+	plan, err := Migrate(d, Options{AllLambda: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, c := range plan.Changes {
+		if !strings.HasSuffix(c.Path, ".tf") || c.Before == nil || string(hclwrite.Format(c.Before)) != string(c.Before) {
+			continue
+		}
+		checked++
+		if string(hclwrite.Format(c.After)) != string(c.After) {
+			t.Errorf("%s was fmt-clean and is not after migrate:\n%s", c.Path, UnifiedDiff(c.Path, c.After, hclwrite.Format(c.After)))
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no fmt-clean .tf file was edited; the test checks nothing")
+	}
+}

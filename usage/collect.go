@@ -111,8 +111,8 @@ func (c *Collector) All() []*Usage {
 
 // ParsePath reads a log file, or every regular file below a folder
 // (hidden files and folders skipped), attributing each file by the rule in
-// the package doc. Errors are I/O errors only; bad content is counted in
-// the Report.
+// the package doc. Errors are I/O errors only, every file's joined (the
+// other files are still read); bad content is counted in the Report.
 func (c *Collector) ParsePath(path string) error {
 	info, err := os.Stat(path)
 	if err != nil {
@@ -121,9 +121,13 @@ func (c *Collector) ParsePath(path string) error {
 	if !info.IsDir() {
 		return c.ParseFile(path, Source{Name: path, Function: FunctionFromFileName(path)})
 	}
-	return filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+	// One unreadable file (a truncated .gz) does not lose the others'
+	// evidence: every file is read and the failures come back together.
+	var errs []error
+	walkErr := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return err
+			errs = append(errs, err)
+			return nil
 		}
 		if p != path && strings.HasPrefix(d.Name(), ".") {
 			if d.IsDir() {
@@ -140,8 +144,12 @@ func (c *Collector) ParsePath(path string) error {
 		if len(parts) > 1 {
 			function = parts[0]
 		}
-		return c.ParseFile(p, Source{Name: p, Function: function})
+		if err := c.ParseFile(p, Source{Name: p, Function: function}); err != nil {
+			errs = append(errs, err)
+		}
+		return nil
 	})
+	return errors.Join(append(errs, walkErr)...)
 }
 
 // FunctionFromFileName is rule 2 for a single file: the base name without a

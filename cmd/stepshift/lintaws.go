@@ -9,7 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
+	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -309,13 +313,44 @@ func (r *lintRun) addUsage(ctx context.Context, since time.Duration) error {
 		return err
 	}
 	r.notes = append(r.notes, ev.notes...)
+	r.ioErrors = append(r.ioErrors, ev.unreadable...)
 	for _, p := range ev.problems {
 		r.awsProblem(p)
 	}
+	r.notes = append(r.notes, unmatchedEvidence(r.units, ev.byFunction)...)
 	for _, u := range r.units {
 		u.Usage = ev.byFunction
 	}
 	return nil
+}
+
+// unmatchedEvidence says which functions have log evidence but run no Task
+// of the units: most often a log file named after something other than the
+// function (SyncGranule.log for prod-SyncGranule), whose evidence would
+// otherwise be dropped without a word.
+func unmatchedEvidence(units []*lint.Unit, byFunction map[string]*usage.Usage) []string {
+	used := map[string]bool{}
+	for _, u := range units {
+		for _, st := range u.Doc.States {
+			if name := u.FunctionName(st); st.Type == "Task" && name != "" {
+				used[name] = true
+			}
+		}
+	}
+	var unused []string
+	var notes []string
+	for _, name := range slices.Sorted(maps.Keys(byFunction)) {
+		switch {
+		case name == "":
+			notes = append(notes, fmt.Sprintf("%s run(s) in the logs could not be attributed to a function: name each file (or folder) after the function, e.g. prod-SyncGranule.log", usage.Thousands(int64(byFunction[name].Invocations))))
+		case !used[name]:
+			unused = append(unused, name)
+		}
+	}
+	if len(unused) > 0 {
+		notes = append(notes, fmt.Sprintf("the logs of %s match no linted Task's Lambda (a log file or folder is named after the function name Lambda reports)", strings.Join(unused, ", ")))
+	}
+	return notes
 }
 
 // evidence is the usage evidence of one run, from files and CloudWatch Logs.
@@ -323,6 +358,7 @@ type evidence struct {
 	byFunction map[string]*usage.Usage
 	notes      []string // truncated reads, unreadable lines
 	problems   []error  // failed AWS calls, one per function
+	unreadable []string // log files that could not be read
 }
 
 // readEvidence parses the log files and folders in paths and, when since is
@@ -332,12 +368,19 @@ type evidence struct {
 // The error is for unreadable paths (a usage error) and a cancelled run.
 func readEvidence(ctx context.Context, paths []string, client *deployed.Client, groups map[string]string, since time.Duration, progressTo io.Writer) (*evidence, error) {
 	collector := usage.NewCollector()
+	ev := &evidence{byFunction: map[string]*usage.Usage{}}
 	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil && errors.Is(err, fs.ErrNotExist) {
+			return nil, usageErrorf("--logs %s: no such file or folder", p)
+		}
+		// A damaged file is an I/O problem, not bad usage: what could be
+		// read still counts, and the run ends with exit 3.
 		if err := collector.ParsePath(p); err != nil {
-			return nil, usageErrorf("--logs: %v", err)
+			for _, line := range strings.Split(err.Error(), "\n") {
+				ev.unreadable = append(ev.unreadable, "--logs: "+line)
+			}
 		}
 	}
-	ev := &evidence{byFunction: map[string]*usage.Usage{}}
 	if since > 0 && client != nil && len(groups) > 0 {
 		if err := readCloudWatch(ctx, client, groups, since, progressTo, collector, ev); err != nil {
 			return nil, err

@@ -52,7 +52,9 @@ func migrateAction(c *cli.Context) error {
 	switch c.NArg() {
 	case 0:
 	case 1:
-		dir = c.Args().First()
+		// Clean, so the deployment's file names match the cleaned names
+		// lint gives its findings ("./x.asl.json" is "x.asl.json").
+		dir = filepath.Clean(c.Args().First())
 	default:
 		return usageErrorf("migrate takes at most one deployment folder, got %d arguments", c.NArg())
 	}
@@ -87,6 +89,15 @@ func migrateAction(c *cli.Context) error {
 	}
 	if modes > 1 {
 		return usageErrorf("--write, --check and --out exclude each other")
+	}
+	if c.IsSet("out") {
+		out := c.String("out")
+		if out == "" {
+			return usageErrorf("--out needs a folder")
+		}
+		if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {
+			return usageErrorf("--out %s exists and is not empty", out)
+		}
 	}
 	if err := checkVarFlags(c.StringSlice("var")); err != nil {
 		return err
@@ -183,10 +194,13 @@ func addMigrateEvidence(c *cli.Context, units []*lint.Unit, since time.Duration)
 	if err != nil {
 		return nil, err
 	}
-	for _, n := range ev.notes {
+	for _, n := range append(ev.notes, unmatchedEvidence(units, ev.byFunction)...) {
 		fmt.Fprintf(c.App.ErrWriter, "stepshift: note: %s\n", n)
 	}
-	failed := 0
+	failed := len(ev.unreadable)
+	for _, msg := range ev.unreadable {
+		fmt.Fprintf(c.App.ErrWriter, "stepshift: %s\n", msg)
+	}
 	for _, p := range append(problems, ev.problems...) {
 		var e *deployed.Error
 		if errors.As(p, &e) && e.Kind == deployed.ErrNotFound {
@@ -197,7 +211,7 @@ func addMigrateEvidence(c *cli.Context, units []*lint.Unit, since time.Duration)
 		failed++
 	}
 	if failed > 0 {
-		return nil, internalErrorf("%d AWS call(s) failed; nothing was planned", failed)
+		return nil, internalErrorf("%d log file(s) or AWS call(s) failed; nothing was planned", failed)
 	}
 	for _, u := range units {
 		u.Usage = ev.byFunction

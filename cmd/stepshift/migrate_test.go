@@ -52,7 +52,10 @@ func TestMigrateSizesWorkersFromLogs(t *testing.T) {
 		t.Errorf("without evidence memory_reservation is the Lambda's 3,008 MB:\n%s", plain)
 	}
 
-	_, _, before := runCLI(t, "", "migrate", "--over-limit", "--check", deployment)
+	_, before, _ := runCLI(t, "", "migrate", "--over-limit", "--check", deployment)
+	if !strings.Contains(before, "DiscoverGranules: migrated") {
+		t.Fatalf("--over-limit --check must list what it would move:\n%s", before)
+	}
 	if strings.Contains(before, "ParsePdr: migrated") {
 		t.Fatalf("ParsePdr is within its limits on paper; only its logs put it over:\n%s", before)
 	}
@@ -79,5 +82,76 @@ func TestMigrateEvidenceFlagErrors(t *testing.T) {
 		if code != exitUsage || !strings.Contains(errOut, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d with %q", c.args, code, errOut, exitUsage, c.want)
 		}
+	}
+}
+
+// TestMigrateOverLimitFolderSpellings: the deployment folder may be given as
+// ".", "./dir" or "dir/"; --over-limit picks the same steps, and a
+// rendering whose own findings are warnings is not picked for another's.
+func TestMigrateOverLimitFolderSpellings(t *testing.T) {
+	inModuleRoot(t)
+	deployment := filepath.Join("fixtures", "deployments", "cumulus-tf")
+	_, want, _ := runCLI(t, "", "migrate", "--over-limit", "--check", deployment)
+	if !strings.Contains(want, "file(s) to change") || strings.Contains(want, "no step selected") {
+		t.Fatalf("baseline selects nothing:\n%s", want)
+	}
+	// SyncGranule is over a limit in one rendering of sync_granule_workflow
+	// only; the file is shared, so the other rendering (another Lambda)
+	// comes with it and the step is refused rather than half-migrated.
+	if !strings.Contains(want, "sync_granule_workflow.asl.json:5:5: SyncGranule: not migrated: its renderings reach different Lambdas") {
+		t.Errorf("a shared file's step must be judged with all its renderings:\n%s", want)
+	}
+	for _, spelling := range []string{"./" + deployment, deployment + "/"} {
+		code, got, errOut := runCLI(t, "", "migrate", "--over-limit", "--check", spelling)
+		if code != exitFindings || got != want {
+			t.Errorf("%s: exit %d, summary differs:\n%s\nwant:\n%s%s", spelling, code, got, want, errOut)
+		}
+	}
+	wd, _ := os.Getwd()
+	if err := os.Chdir(deployment); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	if code, got, _ := runCLI(t, "", "migrate", "--over-limit", "--check"); code != exitFindings || got != want {
+		t.Errorf("from inside the folder: exit %d:\n%s", code, got)
+	}
+}
+
+func TestMigrateOutMistakes(t *testing.T) {
+	inModuleRoot(t)
+	deployment := filepath.Join("fixtures", "deployments", "cumulus-tf")
+	full := t.TempDir()
+	writeFile(t, full, "keep.txt", "x")
+	for _, c := range []struct {
+		out, want string
+	}{{"", "--out needs a folder"}, {full, "exists and is not empty"}} {
+		code, _, errOut := runCLI(t, "", "migrate", "--all-lambda", "--out", c.out, deployment)
+		if code != exitUsage || !strings.Contains(errOut, c.want) {
+			t.Errorf("--out %q: exit %d, stderr %q", c.out, code, errOut)
+		}
+	}
+}
+
+// TestLogsThatMatchNoTaskAreNoted: evidence filed under a name no Task's
+// Lambda has is said, not dropped in silence; a damaged file is an I/O
+// error (exit 3) and the readable files still count.
+func TestLogsThatMatchNoTaskAreNoted(t *testing.T) {
+	inModuleRoot(t)
+	logs := t.TempDir()
+	writeFile(t, logs, "SyncGranule.log", reportLines(5, 1024, 1024, true))
+	writeFile(t, logs, "sit-ParsePdr.log", reportLines(5, 2048, 2040, false))
+	writeFile(t, logs, "broken.log.gz", "\x1f\x8b\x08\x00garbage")
+	code, out, errOut := runCLI(t, "", "lint", "--no-color", "--logs", logs, "fixtures/rules/usage-memory")
+	if code != exitInternal {
+		t.Errorf("a damaged log file: exit %d, want %d", code, exitInternal)
+	}
+	if !strings.Contains(errOut, "broken.log.gz") {
+		t.Errorf("stderr must name the damaged file:\n%s", errOut)
+	}
+	if !strings.Contains(errOut, "the logs of SyncGranule match no linted Task's Lambda") {
+		t.Errorf("want a note about SyncGranule.log:\n%s", errOut)
+	}
+	if !strings.Contains(out, `"sit-ParsePdr"`) || !strings.Contains(out, "[usage-memory]") {
+		t.Errorf("the readable file's evidence must still count:\n%s", out)
 	}
 }

@@ -27,7 +27,7 @@ func overLimitTasks(units []*lint.Unit) ([]*terraform.Task, error) {
 				continue
 			}
 			for _, f := range findings {
-				if f.Severity == lint.Error && f.Range.Filename == u.Doc.Filename && isLimitRule(f.Rule) &&
+				if f.Severity == lint.Error && f.Range.Filename == u.Doc.Filename && f.Rendering == u.Label && isLimitRule(f.Rule) &&
 					(f.Pointer == st.Pointer() || strings.HasPrefix(f.Pointer, st.Pointer()+"/")) {
 					picked = append(picked, task)
 					seen[task] = true
