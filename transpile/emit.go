@@ -60,10 +60,13 @@ type Autoscale struct{ Min, Max int }
 func ParseAutoscale(s string) (*Autoscale, error) {
 	var a Autoscale
 	if _, err := fmt.Sscanf(s, "%d:%d", &a.Min, &a.Max); err != nil || fmt.Sprintf("%d:%d", a.Min, a.Max) != s {
-		return nil, fmt.Errorf("--autoscale %q: want MIN:MAX, e.g. 0:4", s)
+		return nil, fmt.Errorf("--autoscale %q: want MIN:MAX, e.g. 1:4", s)
 	}
-	if a.Min < 0 || a.Max < 1 || a.Min > a.Max {
-		return nil, fmt.Errorf("--autoscale %q: want 0 <= MIN <= MAX and MAX >= 1", s)
+	if a.Min < 1 || a.Min > a.Max {
+		// The policy tracks ActivityScheduleTime, which Step Functions
+		// publishes only when a worker takes a task: from zero workers
+		// nothing would ever scale out.
+		return nil, fmt.Errorf("--autoscale %q: want 1 <= MIN <= MAX; the backlog metric appears only once a worker takes a task, so a service at 0 would never scale out", s)
 	}
 	return &a, nil
 }

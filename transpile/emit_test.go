@@ -16,7 +16,7 @@ func TestEmitServiceParsesAndIsFormatted(t *testing.T) {
 			HeartbeatMillis: 75000, TagsExpr: "local.tags", DeclareImageVariable: true, DeclareRoleVariable: true, DeclareRegion: true},
 		{Name: "sync", StepName: "Sync", ModuleSource: "./cumulus_ecs_service", ClusterARNExpr: "var.x", LambdaARNExpr: "aws_lambda_function.s.arn",
 			Image: "cumuluss/cumulus-ecs-task:2.1.0", DesiredCount: 2, CPU: 1741, MemoryReservation: 3760, HeartbeatMillis: 1000,
-			Autoscale: &Autoscale{Min: 0, Max: 4}},
+			Autoscale: &Autoscale{Min: 1, Max: 4}},
 	} {
 		out, err := EmitService(spec)
 		if err != nil {
@@ -43,7 +43,7 @@ func TestParseAutoscale(t *testing.T) {
 	if a, err := ParseAutoscale("1:4"); err != nil || a.Min != 1 || a.Max != 4 {
 		t.Errorf("1:4 = %v, %v", a, err)
 	}
-	for _, bad := range []string{"", "4:1", "x", "1:", "-1:2", "0:0", "1:2:3"} {
+	for _, bad := range []string{"", "4:1", "x", "1:", "-1:2", "0:0", "0:4", "1:2:3"} {
 		if _, err := ParseAutoscale(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}

@@ -57,7 +57,7 @@ func goldenCases(t testing.TB) []goldenCase {
 			Options{Steps: []string{"queue_granules_workflow.asl.json:QueueGranules"}, DesiredCount: 1}, ""},
 		{"heredoc", filepath.Join(root, "fixtures", "migrate", "heredoc"), Options{Steps: []string{"SyncGranule"}, DesiredCount: 1}, ""},
 		{"lambda_invoke", filepath.Join(root, "fixtures", "migrate", "invoke"),
-			Options{Steps: []string{"Resize"}, DesiredCount: 1, CumulusVersion: "v21.3.3", Image: "cumuluss/cumulus-ecs-task:2.1.0", Autoscale: &Autoscale{Min: 0, Max: 4}}, ""},
+			Options{Steps: []string{"Resize"}, DesiredCount: 1, CumulusVersion: "v21.3.3", Image: "cumuluss/cumulus-ecs-task:2.1.0", Autoscale: &Autoscale{Min: 1, Max: 4}}, ""},
 		// QueueGranules after ParsePdr, whose ReplaceConfig offloads the whole message.
 		{"ecs_task_token", filepath.Join(root, "fixtures", "deployments", "cumulus-tf"),
 			Options{Steps: []string{"parse_pdr_workflow.asl.json:QueueGranules"}, Target: TargetECSTaskToken}, "already migrated to ecs:runTask.waitForTaskToken"},
