@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/stepshift/stepshift/internal/standin"
+	"github.com/stepshift/stepshift/usage"
 )
 
 // fakeAWS speaks just enough Lambda (restJson1) and CloudWatch Logs
@@ -32,6 +33,7 @@ type fakeAWS struct {
 	throttleFirst map[string]int
 	denied        map[string]bool
 	pageTokens    []string // NextToken values received by FilterLogEvents, in order
+	patterns      []string // filterPattern values received by FilterLogEvents
 	logPages      [][]string
 	logsThrottle  int  // FilterLogEvents requests to throttle (the first ones after page 1)
 	logsDenied    bool // FilterLogEvents answers AccessDenied
@@ -122,6 +124,7 @@ func (f *fakeAWS) logs(w http.ResponseWriter, r *http.Request, target string) {
 	var in struct {
 		LogGroupName string
 		NextToken    string `json:"nextToken"`
+		Pattern      string `json:"filterPattern"`
 		StartTime    int64  `json:"startTime"`
 		EndTime      int64  `json:"endTime"`
 	}
@@ -138,6 +141,7 @@ func (f *fakeAWS) logs(w http.ResponseWriter, r *http.Request, target string) {
 		in.LogGroupName = alt.LogGroupName
 	}
 	f.mu.Lock()
+	f.patterns = append(f.patterns, in.Pattern)
 	defer f.mu.Unlock()
 	if f.logsDenied {
 		logsError(w, "AccessDeniedException", "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: logs:FilterLogEvents")
@@ -321,6 +325,14 @@ func TestLogsPaging(t *testing.T) {
 	}
 	if strings.Join(fake.pageTokens, ",") != "page-1,page-2,page-3" {
 		t.Errorf("tokens sent = %v", fake.pageTokens)
+	}
+	if len(fake.patterns) == 0 {
+		t.Error("FilterLogEvents was not called")
+	}
+	for _, p := range fake.patterns {
+		if p != usage.CloudWatchFilterPattern {
+			t.Errorf("FilterLogEvents got filterPattern %q, want the evidence pattern %q", p, usage.CloudWatchFilterPattern)
+		}
 	}
 	if read.Pages != 4 || read.Events != 13 || read.Truncated || fmt.Sprint(progress) != "[3 6 9 13]" {
 		t.Errorf("read %+v, progress %v", read, progress)

@@ -51,7 +51,10 @@ func (c *Client) LogsFrom(ctx context.Context, functionName, logGroup string, st
 	}
 	read := &LogRead{Function: name, LogGroup: logGroup, Start: start, End: end, Collector: usage.NewCollector()}
 	src := usage.Source{Name: "cloudwatch:" + logGroup, Function: name}
-	in := &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String(logGroup)}
+	// Only the events evidence is read from: application logging is most of
+	// a busy function's log, and the event and page bounds then cover a
+	// far longer window.
+	in := &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String(logGroup), FilterPattern: aws.String(usage.CloudWatchFilterPattern)}
 	if !start.IsZero() {
 		in.StartTime = aws.Int64(start.UnixMilli())
 	}

@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -466,5 +469,66 @@ func BenchmarkParseMillionReportLines(b *testing.B) {
 		if u == nil || u.Invocations != n || u.Timeouts != n/500 {
 			b.Fatalf("wrong result: %+v", u)
 		}
+	}
+}
+
+// TestFilterPatternKeepsEveryEvidenceLine reads the corpus twice, once
+// whole and once with only the lines CloudWatchFilterPattern lets through
+// (as FilterLogEvents would return them), and wants the same evidence:
+// the pattern drops nothing the Collector uses.
+func TestFilterPatternKeepsEveryEvidenceLine(t *testing.T) {
+	whole := parseCorpus(t)
+	filtered := NewCollector()
+	dropped := 0
+	root := filepath.Join("testdata", "corpus")
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		function := FunctionFromFileName(p)
+		if parts := strings.Split(filepath.ToSlash(rel), "/"); len(parts) > 1 {
+			function = parts[0]
+		}
+		text := string(src)
+		// A whole JSON document (a FilterLogEvents export) is one value, not
+		// lines; line-by-line text and JSON lines are filtered.
+		if !json.Valid(src) {
+			var kept []string
+			for _, line := range strings.Split(text, "\n") {
+				if MatchesFilter(line) {
+					kept = append(kept, line)
+				} else if strings.TrimSpace(line) != "" {
+					dropped++
+				}
+			}
+			text = strings.Join(kept, "\n")
+		}
+		return filtered.ParseReader(strings.NewReader(text), Source{Name: p, Function: function})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dropped == 0 {
+		t.Fatal("the filter dropped no line of the corpus; the test compares nothing")
+	}
+	for _, u := range whole.All() {
+		f := filtered.Usage(u.Function)
+		if f == nil {
+			t.Errorf("%s: no evidence left after filtering", u.Function)
+			continue
+		}
+		u2, f2 := *u, *f
+		u2.Sources, f2.Sources = nil, nil
+		if !reflect.DeepEqual(u2, f2) {
+			t.Errorf("%s: evidence differs after filtering\nwhole:    %+v\nfiltered: %+v", u.Function, u2, f2)
+		}
+	}
+	if !strings.HasPrefix(CloudWatchFilterPattern, `?"RequestId" ?"Task timed out"`) || len(CloudWatchFilterPattern) > 1024 {
+		t.Errorf("pattern %q: want ?\"term\" ORs within CloudWatch's 1,024 characters", CloudWatchFilterPattern)
 	}
 }
