@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -94,6 +95,7 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 				// The default client-side retry quota gives up after a burst
 				// of throttles; a lint run would rather wait than lose facts.
 				o.RateLimiter = ratelimit.None
+				o.Retryables = append([]retry.IsErrorRetryable{refusedIsFinal{}}, o.Retryables...)
 			})
 		}),
 	}
@@ -227,4 +229,20 @@ func regionOf(arn string) string {
 		return parts[3]
 	}
 	return "this account and region"
+}
+
+// refusedIsFinal makes a refused connection final: nothing listens at the
+// endpoint (a mistyped --endpoint-url, an emulator that is not running),
+// and eight attempts with backoff would only make the user wait a minute
+// and a half for the same answer. Throttling, timeouts and resets are still
+// retried by the rules after it.
+type refusedIsFinal struct{}
+
+// IsErrorRetryable answers false for a refused connection and leaves every
+// other error to the standard rules.
+func (refusedIsFinal) IsErrorRetryable(err error) aws.Ternary {
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return aws.FalseTernary
+	}
+	return aws.UnknownTernary
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -356,5 +357,27 @@ func TestDeployedExpressMachinesLintAsExpress(t *testing.T) {
 	}
 	if len(files) != 1 || files[0] != "express.asl.json" {
 		t.Errorf("express-unsupported on %v, want only the EXPRESS machine", files)
+	}
+}
+
+// TestLintAWSDeadEndpointFailsFast: nothing listening at --endpoint-url is
+// an answer, not a reason to retry for a minute and a half.
+func TestLintAWSDeadEndpointFailsFast(t *testing.T) {
+	standin.TestCredentials(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + l.Addr().String()
+	l.Close() // the port is free again: connections are refused
+	dir := t.TempDir()
+	wf := writeFile(t, dir, "flow.asl.json", `{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:a", "End": true}}}`)
+	start := time.Now()
+	code, _, errOut := runCLI(t, "", "lint", "--aws", "--endpoint-url", dead, "--region", "us-east-1", wf)
+	if took := time.Since(start); took > 15*time.Second {
+		t.Errorf("a refused connection took %s to report", took.Round(time.Second))
+	}
+	if code != exitInternal || !strings.Contains(errOut, "refused") {
+		t.Errorf("exit %d, stderr %q; want exit 3 naming the refused connection", code, errOut)
 	}
 }
