@@ -1,8 +1,9 @@
 package main
 
-// What `stepshift lint` learns from outside the repository: the deployed
-// configuration of each Task's Lambda and deployed state machines (--aws,
-// --state-machine), and how the Lambdas really ran (--logs, --since).
+// What `stepshift lint` and `stepshift migrate` learn from outside the
+// repository: the deployed configuration of each Task's Lambda and deployed
+// state machines (--aws, --state-machine), and how the Lambdas really ran
+// (--logs, --since).
 
 import (
 	"context"
