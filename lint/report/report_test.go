@@ -72,7 +72,7 @@ func sampleInput(t testing.TB) Input {
 			{Rule: "missing-transition-target", Severity: lint.Error, Message: `state "Grüße": "Next" names "Nope", which is not a state in this state machine`,
 				Range: next.Range, Pointer: next.Pointer, AWSCode: "MISSING_TRANSITION_TARGET"},
 			{Rule: "lambda-memory", Severity: lint.Warning, Message: "Lambda memory 12,000 MB is over the 10,240 MB maximum, 100% = \"full\", a:b",
-				Range: res.Range, Pointer: res.Pointer,
+				Range: res.Range, Pointer: res.Pointer, Rendering: "module.ingest_granule_workflow",
 				Related: []lint.Related{{Message: "memory_size is set here", Range: memRange}}},
 			{Rule: "missing-end-state", Severity: lint.Error, Message: `state "A" neither ends nor goes anywhere`,
 				Range: crlfState.Range, Pointer: crlfState.Pointer, AWSCode: "MISSING_END_STATE"},
@@ -362,6 +362,20 @@ func TestSARIFFingerprintsStable(t *testing.T) {
 	other.Pointer = "/States/Other/Next"
 	if fingerprint(f, "a") == fingerprint(other, "a") || fingerprint(f, "a") == fingerprint(f, "b") {
 		t.Error("different problems share a fingerprint")
+	}
+	// The same place in a file rendered twice, reaching two Lambdas: two alerts.
+	one, two := f, f
+	one.Rendering, two.Rendering = "module.sync_granule_workflow", "module.sync_granule_priority_workflow"
+	if fingerprint(one, "a") == fingerprint(two, "a") {
+		t.Error("two renderings' findings share a fingerprint")
+	}
+	var out strings.Builder
+	rep, _ := New("sarif", Options{})
+	if err := rep.Report(&out, Input{Findings: []lint.Finding{one}, Sources: map[string][]byte{}, ToolVersion: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"rendering": "module.sync_granule_workflow"`) {
+		t.Errorf("SARIF result lacks its rendering property:\n%s", out.String())
 	}
 }
 

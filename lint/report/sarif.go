@@ -115,6 +115,7 @@ type sarifResult struct {
 	Locations           []sarifLocation   `json:"locations"`
 	RelatedLocations    []sarifLocation   `json:"relatedLocations,omitempty"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	Properties          map[string]string `json:"properties,omitempty"`
 }
 
 func sarifLevel(s lint.Severity) string {
@@ -277,6 +278,9 @@ func (sarifReporter) Report(w io.Writer, in Input) error {
 			Message:             sarifMessage{Text: f.Message},
 			Locations:           []sarifLocation{{PhysicalLocation: s.physical(f.Range)}},
 			PartialFingerprints: map[string]string{"stepshift/v1": fingerprint(f, s.uri(f.Range.Filename).URI)}}
+		if f.Rendering != "" {
+			res.Properties = map[string]string{"rendering": f.Rendering}
+		}
 		for i, rel := range f.Related {
 			id := i + 1
 			res.RelatedLocations = append(res.RelatedLocations, sarifLocation{ID: &id, PhysicalLocation: s.physical(rel.Range), Message: &sarifMessage{Text: rel.Message}})
@@ -306,14 +310,21 @@ func sarifVersion(v string) string {
 
 // fingerprint identifies a finding across runs even when lines move: rule,
 // file (by its artifact URI, the same on every checkout) and JSON Pointer, or
-// the message when there is no pointer (a Terraform location). Code
-// scanning uses it to keep one alert per problem across pushes.
+// the message when there is no pointer (a Terraform location), and the
+// rendering when there is one. Code scanning uses it to keep one alert per
+// problem across pushes.
 func fingerprint(f lint.Finding, uri string) string {
 	key := f.Pointer
 	if key == "" {
 		key = f.Message
 	}
-	sum := sha256.Sum256([]byte(f.Rule + "\x00" + uri + "\x00" + key))
+	id := f.Rule + "\x00" + uri + "\x00" + key
+	if f.Rendering != "" {
+		// One file rendered by two Terraform blocks can reach two Lambdas:
+		// two alerts, not one.
+		id += "\x00" + f.Rendering
+	}
+	sum := sha256.Sum256([]byte(id))
 	return hex.EncodeToString(sum[:16])
 }
 
