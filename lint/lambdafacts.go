@@ -33,12 +33,9 @@ func (p *Pass) taskStates() []taskFacts {
 		if st.Type != "Task" {
 			continue
 		}
-		tf := taskFacts{state: st, task: p.Unit.Task(st), at: st.Field("Resource")}
-		if tf.at == nil {
+		tf := p.Unit.facts(st)
+		if tf.at = st.Field("Resource"); tf.at == nil {
 			tf.at = st.Node
-		}
-		if tf.task != nil && tf.task.Target.Kind == terraform.TargetLambda {
-			tf.lambda = tf.task.Lambda
 		}
 		out = append(out, tf)
 	}
@@ -130,7 +127,8 @@ func (u *Unit) LambdaRef(st *workflow.State) string {
 	return ""
 }
 
-// facts is taskFacts for one state outside a Pass.
+// facts is what the unit knows about the Task state st, without the
+// finding position (a Pass sets that). u may be nil.
 func (u *Unit) facts(st *workflow.State) taskFacts {
 	tf := taskFacts{state: st, task: u.Task(st)}
 	if tf.task != nil && tf.task.Target.Kind == terraform.TargetLambda {

@@ -579,9 +579,9 @@ func (m *migration) service(s *step, name string, t *terraform.Task) ([]byte, []
 	}
 	spec.ModuleSource = src
 	spec.ClusterARNExpr = m.clusterARN()
-	if spec.ClusterARNExpr == "var."+ClusterVariable && !m.declared[ClusterVariable] {
-		notes = append(notes, "no module.cumulus with an ecs_cluster_arn output: declared variable "+ClusterVariable)
-	}
+	var clusterNotes []string
+	spec.DeclareClusterVariable, clusterNotes = m.declareCluster(spec.ClusterARNExpr)
+	notes = append(notes, clusterNotes...)
 	spec.TagsExpr = m.tagsExpr()
 	spec.DeclarePrefixVariable = m.declarePrefix()
 	var sizeNotes []string
@@ -590,7 +590,6 @@ func (m *migration) service(s *step, name string, t *terraform.Task) ([]byte, []
 
 	spec.DeclareImageVariable = spec.Image == "" && m.declareVariable(WorkerImageVariable, "declared variable "+WorkerImageVariable+" (no default): terraform plan asks for the worker image built from Dockerfile.worker; --image cumuluss/cumulus-ecs-task:2.1.0 keeps Cumulus's Node.js-only worker")
 	spec.DeclareRoleVariable = m.declareVariable(InstanceRoleVariable, "the Cumulus ECS instance role lacks states:SendTaskHeartbeat: an aws_iam_role_policy grants it on var."+InstanceRoleVariable+" (declared, no default)")
-	spec.DeclareClusterVariable = spec.ClusterARNExpr == "var."+ClusterVariable && m.declareVariable(ClusterVariable, "")
 	spec.DeclareRegion = m.declareRegion()
 	out, err := EmitService(spec)
 	return out, notes, err
@@ -615,6 +614,16 @@ func (m *migration) declareVariable(name, note string) bool {
 		m.plan.Notes = append(m.plan.Notes, note)
 	}
 	return true
+}
+
+// declareCluster reports whether this step's file declares the cluster
+// variable clusterExpr names when the deployment has no module.cumulus
+// output for it, with the step's note saying so (once per run).
+func (m *migration) declareCluster(clusterExpr string) (bool, []string) {
+	if clusterExpr != "var."+ClusterVariable || m.declared[ClusterVariable] {
+		return false, nil
+	}
+	return m.declareVariable(ClusterVariable, ""), []string{"no module.cumulus with an ecs_cluster_arn output: declared variable " + ClusterVariable}
 }
 
 // declareRegion reports whether this step's new file must declare
@@ -690,13 +699,9 @@ func (m *migration) taskDefinition(s *step, name string, t *terraform.Task, para
 		TagsExpr:        m.tagsExpr(),
 	}
 	spec.DeclarePrefixVariable = m.declarePrefix()
-	if cluster := m.clusterARN(); cluster == "var."+ClusterVariable && !m.declared[ClusterVariable] {
-		notes = append(notes, "no module.cumulus with an ecs_cluster_arn output: declared variable "+ClusterVariable)
-		if m.d.Root.Variables[ClusterVariable] == nil {
-			m.declared[ClusterVariable] = true
-			spec.DeclareClusterVariable = true
-		}
-	}
+	var clusterNotes []string
+	spec.DeclareClusterVariable, clusterNotes = m.declareCluster(m.clusterARN())
+	notes = append(notes, clusterNotes...)
 	var sizeNotes []string
 	spec.CPU, spec.MemoryReservation, sizeNotes = m.sizing(t)
 	notes = append(notes, sizeNotes...)

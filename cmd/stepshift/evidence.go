@@ -132,16 +132,25 @@ func newAWSClient(ctx context.Context, c *cli.Context) (*deployed.Client, error)
 	return client, nil
 }
 
-// awsProblem records a failed AWS call: a missing function or log group is
-// a note (not deployed yet, never ran), anything else makes the exit code 3
-// once the report of what could be linted is out.
+// awsProblem records a failed AWS call on the run (see problemText).
 func (r *lintRun) awsProblem(err error) {
+	if msg, final := problemText(err); final {
+		r.ioErrors = append(r.ioErrors, msg)
+	} else {
+		r.notes = append(r.notes, msg)
+	}
+}
+
+// problemText words a failed AWS call. A missing function or log group is
+// a note (not deployed yet, never ran); anything else is final: lint ends
+// with exit 3 once the report of what could be linted is out, migrate
+// plans nothing.
+func problemText(err error) (msg string, final bool) {
 	var e *deployed.Error
 	if errors.As(err, &e) && e.Kind == deployed.ErrNotFound {
-		r.notes = append(r.notes, e.Message)
-		return
+		return e.Message, false
 	}
-	r.ioErrors = append(r.ioErrors, "aws: "+err.Error())
+	return "aws: " + err.Error(), true
 }
 
 // addStateMachines lints deployed definitions: each becomes a unit named
@@ -195,24 +204,6 @@ func (r *lintRun) addStateMachines(ctx context.Context) error {
 			r.express[unit] = true
 		}
 		r.addUnit(unit)
-	}
-	return nil
-}
-
-// addDeployedFacts asks Lambda for the configuration of every Task's
-// function, once per function, and joins it to what Terraform knows.
-func (r *lintRun) addDeployedFacts(ctx context.Context) error {
-	client, err := r.awsClient(ctx)
-	if err != nil {
-		return err
-	}
-	configs, problems, err := overlayDeployed(ctx, client, r.units)
-	if err != nil {
-		return err
-	}
-	r.configs = configs
-	for _, p := range problems {
-		r.awsProblem(p)
 	}
 	return nil
 }
@@ -275,54 +266,67 @@ func overlayDeployed(ctx context.Context, client *deployed.Client, units []*lint
 	return configs, problems, nil
 }
 
+// taskFunctions is the set of function names the Task states of units
+// run, as the usage rules look their logs up.
+func taskFunctions(units []*lint.Unit) map[string]bool {
+	names := map[string]bool{}
+	for _, u := range units {
+		for _, st := range u.Doc.States {
+			if name := u.FunctionName(st); st.Type == "Task" && name != "" {
+				names[name] = true
+			}
+		}
+	}
+	return names
+}
+
 // logGroups lists the functions whose logs --since reads: every Task's
 // Lambda in units, with the log group Lambda reported for it ("" for
 // /aws/lambda/<name>).
 func logGroups(units []*lint.Unit, configs []*deployed.FunctionConfig) map[string]string {
 	groups := map[string]string{}
+	for name := range taskFunctions(units) {
+		groups[name] = ""
+	}
 	for _, cfg := range configs {
 		groups[cfg.FunctionName] = cfg.LogGroup
-	}
-	for _, u := range units {
-		for _, st := range u.Doc.States {
-			if name := u.FunctionName(st); st.Type == "Task" && name != "" {
-				if _, ok := groups[name]; !ok {
-					groups[name] = ""
-				}
-			}
-		}
 	}
 	return groups
 }
 
-// addUsage reads --logs and, with --since, each Task Lambda's CloudWatch
-// logs, and gives every unit the evidence by function name.
-func (r *lintRun) addUsage(ctx context.Context, since time.Duration) error {
-	paths := r.c.StringSlice("logs")
+// gatherEvidence is what lint and migrate learn from outside the
+// repository about units: with a client (--aws), each Task Lambda's
+// deployed configuration joined to its facts; with --logs or --since, the
+// usage evidence, given to every unit by function name. The error is for
+// bad usage and a cancelled run; failed calls and unreadable files are in
+// the evidence's failures.
+func gatherEvidence(ctx context.Context, c *cli.Context, client *deployed.Client, units []*lint.Unit, since time.Duration) (*evidence, error) {
+	ev := &evidence{}
+	var configs []*deployed.FunctionConfig
+	if client != nil {
+		var problems []error
+		var err error
+		if configs, problems, err = overlayDeployed(ctx, client, units); err != nil {
+			return nil, err
+		}
+		ev.addProblems(problems)
+	}
+	paths := c.StringSlice("logs")
 	if len(paths) == 0 && since == 0 {
-		return nil
+		return ev, nil
 	}
 	var groups map[string]string
 	if since > 0 {
-		if _, err := r.awsClient(ctx); err != nil {
-			return err
-		}
-		groups = logGroups(r.units, r.configs)
+		groups = logGroups(units, configs)
 	}
-	ev, err := readEvidence(ctx, paths, r.aws, groups, since, r.c.App.ErrWriter)
-	if err != nil {
-		return err
+	if err := ev.readUsage(ctx, paths, client, groups, since, c.App.ErrWriter); err != nil {
+		return nil, err
 	}
-	r.notes = append(r.notes, ev.notes...)
-	r.ioErrors = append(r.ioErrors, ev.unreadable...)
-	for _, p := range ev.problems {
-		r.awsProblem(p)
-	}
-	r.notes = append(r.notes, unmatchedEvidence(r.units, ev.byFunction)...)
-	for _, u := range r.units {
+	ev.notes = append(ev.notes, unmatchedEvidence(units, ev.byFunction)...)
+	for _, u := range units {
 		u.Usage = ev.byFunction
 	}
-	return nil
+	return ev, nil
 }
 
 // unmatchedEvidence says which functions have log evidence but run no Task
@@ -330,14 +334,7 @@ func (r *lintRun) addUsage(ctx context.Context, since time.Duration) error {
 // function (SyncGranule.log for prod-SyncGranule), whose evidence would
 // otherwise be dropped without a word.
 func unmatchedEvidence(units []*lint.Unit, byFunction map[string]*usage.Usage) []string {
-	used := map[string]bool{}
-	for _, u := range units {
-		for _, st := range u.Doc.States {
-			if name := u.FunctionName(st); st.Type == "Task" && name != "" {
-				used[name] = true
-			}
-		}
-	}
+	used := taskFunctions(units)
 	var unused []string
 	var notes []string
 	for _, name := range slices.Sorted(maps.Keys(byFunction)) {
@@ -354,37 +351,48 @@ func unmatchedEvidence(units []*lint.Unit, byFunction map[string]*usage.Usage) [
 	return notes
 }
 
-// evidence is the usage evidence of one run, from files and CloudWatch Logs.
+// evidence is what one run learned from outside the repository.
 type evidence struct {
-	byFunction map[string]*usage.Usage
-	notes      []string // truncated reads, unreadable lines
-	problems   []error  // failed AWS calls, one per function
-	unreadable []string // log files that could not be read
+	byFunction map[string]*usage.Usage // nil without --logs or --since
+	notes      []string                // said on stderr: functions not deployed, truncated reads, unread lines
+	failures   []string                // failed AWS calls and unreadable log files
 }
 
-// readEvidence parses the log files and folders in paths and, when since is
+// addProblems sorts failed AWS calls into notes and failures.
+func (ev *evidence) addProblems(problems []error) {
+	for _, p := range problems {
+		if msg, final := problemText(p); final {
+			ev.failures = append(ev.failures, msg)
+		} else {
+			ev.notes = append(ev.notes, msg)
+		}
+	}
+}
+
+// readUsage parses the log files and folders in paths and, when since is
 // set, reads the CloudWatch log group of every function in groups (function
 // name → log group, "" for /aws/lambda/<name>) over that window, a few
 // functions at once, with a progress bar when progressTo is a terminal.
-// The error is for unreadable paths (a usage error) and a cancelled run.
-func readEvidence(ctx context.Context, paths []string, client *deployed.Client, groups map[string]string, since time.Duration, progressTo io.Writer) (*evidence, error) {
+// The error is for paths that do not exist (a usage error) and a cancelled
+// run.
+func (ev *evidence) readUsage(ctx context.Context, paths []string, client *deployed.Client, groups map[string]string, since time.Duration, progressTo io.Writer) error {
 	collector := usage.NewCollector()
-	ev := &evidence{byFunction: map[string]*usage.Usage{}}
+	ev.byFunction = map[string]*usage.Usage{}
 	for _, p := range paths {
 		if _, err := os.Stat(p); err != nil && errors.Is(err, fs.ErrNotExist) {
-			return nil, usageErrorf("--logs %s: no such file or folder", p)
+			return usageErrorf("--logs %s: no such file or folder", p)
 		}
 		// A damaged file is an I/O problem, not bad usage: what could be
-		// read still counts, and the run ends with exit 3.
+		// read still counts.
 		if err := collector.ParsePath(p); err != nil {
 			for _, line := range strings.Split(err.Error(), "\n") {
-				ev.unreadable = append(ev.unreadable, "--logs: "+line)
+				ev.failures = append(ev.failures, "--logs: "+line)
 			}
 		}
 	}
 	if since > 0 && client != nil && len(groups) > 0 {
 		if err := readCloudWatch(ctx, client, groups, since, progressTo, collector, ev); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if rep := collector.Report(); rep.Malformed > 0 {
@@ -398,7 +406,7 @@ func readEvidence(ctx context.Context, paths []string, client *deployed.Client, 
 	for _, u := range collector.All() {
 		ev.byFunction[u.Function] = u
 	}
-	return ev, nil
+	return nil
 }
 
 func readCloudWatch(ctx context.Context, client *deployed.Client, groups map[string]string, since time.Duration, progressTo io.Writer, into *usage.Collector, ev *evidence) error {
@@ -457,7 +465,7 @@ func readCloudWatch(ctx context.Context, client *deployed.Client, groups map[str
 			if ctx.Err() != nil {
 				return internalErrorf("reading logs: %v", ctx.Err())
 			}
-			ev.problems = append(ev.problems, err)
+			ev.addProblems([]error{err})
 		}
 	}
 	return nil

@@ -143,14 +143,18 @@ func lintAction(c *cli.Context) error {
 	if err := run.addStateMachines(c.Context); err != nil {
 		return err
 	}
+	var client *deployed.Client
 	if awsWanted(c) {
-		if err := run.addDeployedFacts(c.Context); err != nil {
+		if client, err = run.awsClient(c.Context); err != nil {
 			return err
 		}
 	}
-	if err := run.addUsage(c.Context, since); err != nil {
+	ev, err := gatherEvidence(c.Context, c, client, run.units, since)
+	if err != nil {
 		return err
 	}
+	run.notes = append(run.notes, ev.notes...)
+	run.ioErrors = append(run.ioErrors, ev.failures...)
 	findings := append(run.lint(opts), run.extra...)
 	lint.SortFindings(findings)
 

@@ -173,48 +173,25 @@ func migrateAction(c *cli.Context) error {
 // the run before anything is written: a plan sized on half the evidence is
 // not one to apply.
 func addMigrateEvidence(c *cli.Context, units []*lint.Unit, since time.Duration) (map[string]*usage.Usage, error) {
-	ctx := c.Context
 	var client *deployed.Client
-	var configs []*deployed.FunctionConfig
-	var problems []error
 	if awsWanted(c) {
 		var err error
-		if client, err = newAWSClient(ctx, c); err != nil {
-			return nil, err
-		}
-		if configs, problems, err = overlayDeployed(ctx, client, units); err != nil {
+		if client, err = newAWSClient(c.Context, c); err != nil {
 			return nil, err
 		}
 	}
-	var groups map[string]string
-	if since > 0 {
-		groups = logGroups(units, configs)
-	}
-	ev, err := readEvidence(ctx, c.StringSlice("logs"), client, groups, since, c.App.ErrWriter)
+	ev, err := gatherEvidence(c.Context, c, client, units, since)
 	if err != nil {
 		return nil, err
 	}
-	for _, n := range append(ev.notes, unmatchedEvidence(units, ev.byFunction)...) {
+	for _, n := range ev.notes {
 		fmt.Fprintf(c.App.ErrWriter, "stepshift: note: %s\n", n)
 	}
-	failed := len(ev.unreadable)
-	for _, msg := range ev.unreadable {
+	for _, msg := range ev.failures {
 		fmt.Fprintf(c.App.ErrWriter, "stepshift: %s\n", msg)
 	}
-	for _, p := range append(problems, ev.problems...) {
-		var e *deployed.Error
-		if errors.As(p, &e) && e.Kind == deployed.ErrNotFound {
-			fmt.Fprintf(c.App.ErrWriter, "stepshift: note: %s\n", e.Message)
-			continue
-		}
-		fmt.Fprintf(c.App.ErrWriter, "stepshift: aws: %v\n", p)
-		failed++
-	}
-	if failed > 0 {
-		return nil, internalErrorf("%d log file(s) or AWS call(s) failed; nothing was planned", failed)
-	}
-	for _, u := range units {
-		u.Usage = ev.byFunction
+	if len(ev.failures) > 0 {
+		return nil, internalErrorf("%d log file(s) or AWS call(s) failed; nothing was planned", len(ev.failures))
 	}
 	return ev.byFunction, nil
 }
