@@ -144,8 +144,11 @@ locals {
 		wantString(t, evalIn(t, m, `coalesce(var.empty, "fallback")`), "fallback")
 	})
 	t.Run("path", func(t *testing.T) {
-		wantString(t, evalIn(t, m, `path.module`), filepath.ToSlash(dir))
-		wantString(t, evalIn(t, m, `"${path.root}/x.asl.json"`), filepath.ToSlash(dir)+"/x.asl.json")
+		// Terraform's values: relative to the root module's folder, which
+		// is where terraform runs; path.cwd is absolute.
+		wantString(t, evalIn(t, m, `path.module`), ".")
+		wantString(t, evalIn(t, m, `"${path.root}/x.asl.json"`), "./x.asl.json")
+		wantString(t, evalIn(t, m, `path.cwd`), filepath.ToSlash(dir))
 	})
 	t.Run("template", func(t *testing.T) {
 		f := evalIn(t, m, `"${lookup(var.sizes, "SyncGranule", 0)}-MB"`)
@@ -230,7 +233,7 @@ output "settings" {
 	noErrors(t, d)
 	wantNumber(t, evalIn(t, d.Root, "module.task.settings.timeout"), 900, "main.tf", 4)
 	wantNumber(t, evalIn(t, d.Root, "module.task.settings.memory"), 4096, "main.tf", 7)
-	wantString(t, evalIn(t, d.Root, "module.task.settings.dir"), filepath.ToSlash(filepath.Join(dir, "tasks/x/deploy")))
+	wantString(t, evalIn(t, d.Root, "module.task.settings.dir"), "tasks/x/deploy")
 	wantUnknown(t, evalIn(t, d.Root, "module.task.nope"), `has no output "nope"`)
 }
 
@@ -288,5 +291,59 @@ func TestModuleCallingItselfStops(t *testing.T) {
 	d := Load(dir, Options{})
 	if hasDiag(d, "Module calls itself") == nil {
 		t.Fatalf("want a nesting diagnostic, got %v", d.Diagnostics)
+	}
+}
+
+// TestRelativePathsResolveFromTheRootModule: Terraform resolves a relative
+// path in file(), fileexists() and templatefile() against the folder it runs
+// in, the root module's, in a child module too (where path.module is the
+// way to name the child's own folder). Loaded from another working folder,
+// stepshift reads the same files.
+func TestRelativePathsResolveFromTheRootModule(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"main.tf": `
+module "child" {
+  source = "./child"
+}
+resource "aws_sfn_state_machine" "root" {
+  definition = templatefile("./wf.asl.json", {})
+}
+locals {
+  text    = file("./notes.txt")
+  there   = fileexists("notes.txt")
+  missing = fileexists("./nope.txt")
+  folder  = file("./child")
+}
+`,
+		"notes.txt":     "hello",
+		"wf.asl.json":   `{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}`,
+		"child/wf.json": `{"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}}`,
+		"child/main.tf": `
+resource "aws_sfn_state_machine" "child" {
+  definition = templatefile("${path.module}/wf.json", {})
+}
+output "root_text" {
+  value = file("notes.txt")
+}
+`,
+	})
+	d := Load(dir, Options{})
+	noErrors(t, d)
+	wantString(t, evalIn(t, d.Root, "local.text"), "hello")
+	wantString(t, evalIn(t, d.Root, "module.child.root_text"), "hello")
+	if v := evalIn(t, d.Root, "local.there"); !v.Known || v.Value.True() != true {
+		t.Errorf("fileexists(notes.txt) = %#v, want true", v)
+	}
+	if v := evalIn(t, d.Root, "local.missing"); !v.Known || v.Value.True() {
+		t.Errorf("fileexists(./nope.txt) = %#v, want false", v)
+	}
+	wantUnknown(t, evalIn(t, d.Root, "local.folder"), "is a directory")
+	if len(d.Renderings) != 2 {
+		t.Fatalf("want 2 renderings, got %d (%v)", len(d.Renderings), d.Diagnostics)
+	}
+	for _, r := range d.Renderings {
+		if r.Document == nil || !strings.HasPrefix(r.TemplatePath, dir) {
+			t.Errorf("%s: template %q not read from %s", r.BlockAddress(), r.TemplatePath, dir)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // Options are the command-line inputs Terraform itself would take.
@@ -45,6 +46,7 @@ type Deployment struct {
 	modulesJSON map[string]string // modules.json Key → Dir (relative to Dir)
 	rootVars    map[string]cty.Value
 	eval        evalState
+	fns         map[string]function.Function // functions plus this deployment's file functions
 	lambdas     map[string]*LambdaFacts
 	zips        map[string]zipResult
 	// reportedZips keeps a zip shared by many functions (a layer) to one diagnostic.

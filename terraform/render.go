@@ -172,9 +172,10 @@ func (d *Deployment) templatefileRendering(m *Module, top *hclsyntax.Block, a *h
 	path := m.Eval(c.Args[0])
 	var pathStr string
 	if path.Known && path.Value.Type() == cty.String && !path.Value.IsNull() {
-		// Cleaned, so "${path.module}/x.asl.json" in the root ("./x.asl.json")
-		// names the same file as every other path to it.
-		pathStr = filepath.Clean(filepath.FromSlash(path.Value.AsString()))
+		// Resolved as Terraform resolves it (from the root module's
+		// folder) and cleaned, so "${path.module}/x.asl.json" in the root
+		// ("./x.asl.json") names the same file as every other path to it.
+		pathStr = d.HostPath(path.Value.AsString())
 	}
 	// templatefile() renders other things too (user data, policies): only JSON
 	// templates and definition arguments are workflows.
