@@ -47,8 +47,11 @@ type Deployment struct {
 	rootVars    map[string]cty.Value
 	eval        evalState
 	fns         map[string]function.Function // functions plus this deployment's file functions
-	lambdas     map[string]*LambdaFacts
-	zips        map[string]zipResult
+	// definitionCalls are templatefile() calls a definition uses through
+	// locals, outputs or module inputs (markDefinitionTemplates).
+	definitionCalls map[*hclsyntax.FunctionCallExpr]bool
+	lambdas         map[string]*LambdaFacts
+	zips            map[string]zipResult
 	// reportedZips keeps a zip shared by many functions (a layer) to one diagnostic.
 	reportedZips map[string]bool
 }

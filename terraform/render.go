@@ -80,6 +80,10 @@ func (r *Rendering) BlockAddress() string {
 		}
 	} else if r.Block.Type == "data" {
 		local = "data." + r.Block.Labels[0] + "." + r.Block.Labels[1]
+	} else if r.Block.Type == "output" && len(r.Block.Labels) == 1 {
+		local = "output." + r.Block.Labels[0]
+	} else if r.Block.Type == "locals" {
+		local = "local." + r.Attribute.Name
 	}
 	return r.Module.label(local)
 }
@@ -103,6 +107,7 @@ func (r *Rendering) Filename() string {
 }
 
 func (d *Deployment) findRenderings() {
+	d.markDefinitionTemplates()
 	docs := map[string]*workflow.Document{}
 	for _, m := range d.Modules {
 		for _, path := range m.Files {
@@ -121,6 +126,76 @@ func (d *Deployment) findRenderings() {
 	}
 	for _, r := range d.Renderings {
 		d.resolveTasks(r)
+	}
+}
+
+// maxDefinitionHops bounds how many locals, outputs and module inputs a
+// definition is followed through to its templatefile().
+const maxDefinitionHops = 16
+
+// markDefinitionTemplates finds the templatefile() calls whose result a
+// state machine definition uses through locals, module outputs or module
+// inputs (`definition = module.bignbit.workflow_definition`, whose output
+// is templatefile("${path.module}/state_machine_definition.tpl", {...})).
+// Those are workflow renderings whatever the template's name, rendered in
+// the module that calls templatefile(), with its Lambda facts.
+func (d *Deployment) markDefinitionTemplates() {
+	d.definitionCalls = map[*hclsyntax.FunctionCallExpr]bool{}
+	seen := map[hcl.Expression]bool{}
+	var follow func(m *Module, expr hcl.Expression, hops int)
+	follow = func(m *Module, expr hcl.Expression, hops int) {
+		node, ok := expr.(hclsyntax.Node)
+		if !ok || hops > maxDefinitionHops || seen[expr] {
+			return
+		}
+		seen[expr] = true
+		hclsyntax.VisitAll(node, func(n hclsyntax.Node) hcl.Diagnostics {
+			if c, ok := n.(*hclsyntax.FunctionCallExpr); ok && c.Name == "templatefile" && hops > 0 {
+				d.definitionCalls[c] = true
+			}
+			return nil
+		})
+		for _, tr := range expr.Variables() {
+			names := traversalNames(tr)
+			switch {
+			case names[0] == "local" && len(names) >= 2:
+				if a := m.Locals[names[1]]; a != nil {
+					follow(m, a.Expr, hops+1)
+				}
+			case names[0] == "module" && len(names) >= 3:
+				if c := m.calls[names[1]]; c != nil && c.Module != nil {
+					if o := c.Module.Outputs[names[2]]; o != nil && o.Expr != nil {
+						follow(c.Module, o.Expr, hops+1)
+					}
+				}
+			case names[0] == "var" && len(names) >= 2 && m.Call != nil:
+				if a := m.Call.Args[names[1]]; a != nil {
+					follow(m.Parent, a.Expr, hops+1)
+				}
+			}
+		}
+	}
+	var scan func(m *Module, b *hclsyntax.Block)
+	scan = func(m *Module, b *hclsyntax.Block) {
+		for name, a := range b.Body.Attributes {
+			if isDefinitionAttr(name) {
+				follow(m, a.Expr, 0)
+			}
+		}
+		for _, nb := range b.Body.Blocks {
+			scan(m, nb)
+		}
+	}
+	for _, m := range d.Modules {
+		for _, path := range m.Files {
+			if f := d.Files[path]; f != nil {
+				if body, ok := f.Body.(*hclsyntax.Body); ok {
+					for _, b := range body.Blocks {
+						scan(m, b)
+					}
+				}
+			}
+		}
 	}
 }
 
@@ -179,10 +254,11 @@ func (d *Deployment) templatefileRendering(m *Module, top *hclsyntax.Block, a *h
 	}
 	// templatefile() renders other things too (user data, policies): only JSON
 	// templates and definition arguments are workflows.
-	if pathStr != "" && filepath.Ext(pathStr) != ".json" && !isDefinitionAttr(a.Name) {
+	definition := isDefinitionAttr(a.Name) || d.definitionCalls[c]
+	if pathStr != "" && filepath.Ext(pathStr) != ".json" && !definition {
 		return nil
 	}
-	if pathStr == "" && !isDefinitionAttr(a.Name) {
+	if pathStr == "" && !definition {
 		return nil
 	}
 	r := &Rendering{Kind: Templatefile, Module: m, Block: top, Attribute: a, Call: c, TemplatePath: pathStr}

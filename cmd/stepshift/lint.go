@@ -273,12 +273,25 @@ func hasTerraform(dir string) bool {
 	return len(matches) > 0
 }
 
+// pathArg is one folder or file named on the command line, and what was
+// found under it, so an argument under which nothing is linted is an error.
+type pathArg struct {
+	path      string
+	roots     []string // Terraform root folders found for it
+	workflows []string // workflow files found under it
+}
+
 // collect turns PATH arguments into lint units: workflow files, stdin, and
-// every rendering of the deployments they belong to.
+// every rendering of the deployments they belong to. A workflow file a
+// deployment renders is linted in that rendering's context only, once: not
+// again alone, and not again as the root of its own folder when that folder
+// is a module the deployment calls.
 func (r *lintRun) collect(args []string) error {
+	noTF := r.c.Bool("no-terraform")
 	var workflows []string          // workflow files asked for, cleaned
 	deployAll := map[string]bool{}  // deployment folders whose every rendering is linted
 	var stdinDoc *workflow.Document // "-"
+	var named []*pathArg
 	for _, arg := range args {
 		if arg == "-" {
 			src, err := io.ReadAll(io.LimitReader(stdinReader, workflow.MaxFileBytes+1))
@@ -306,20 +319,36 @@ func (r *lintRun) collect(args []string) error {
 			}
 			return usageErrorf("%s: no such file or folder", arg)
 		}
+		pa := &pathArg{path: filepath.Clean(arg)}
+		named = append(named, pa)
 		if st.IsDir() {
-			if hasTerraform(arg) && !r.c.Bool("no-terraform") {
-				deployAll[filepath.Clean(arg)] = true
+			topTF := hasTerraform(arg)
+			if topTF && !noTF {
+				deployAll[pa.path] = true
+				pa.roots = append(pa.roots, pa.path)
 			}
 			err := filepath.WalkDir(arg, func(p string, d fs.DirEntry, err error) error {
 				if err != nil {
 					r.ioErrors = append(r.ioErrors, err.Error())
 					return nil
 				}
-				if d.IsDir() && p != arg && skipDir(d.Name()) {
-					return filepath.SkipDir
+				if d.IsDir() {
+					if p != arg && skipDir(d.Name()) {
+						return filepath.SkipDir
+					}
+					// A folder of deployments (a repository holding
+					// cumulus-tf/, data-persistence-tf/, ...): each
+					// folder of .tf files is a candidate root; those
+					// another root calls as a module are dropped later.
+					if !topTF && !noTF && p != arg && hasTerraform(p) {
+						deployAll[filepath.Clean(p)] = true
+						pa.roots = append(pa.roots, filepath.Clean(p))
+					}
+					return nil
 				}
-				if !d.IsDir() && strings.HasSuffix(d.Name(), ".asl.json") {
+				if strings.HasSuffix(d.Name(), ".asl.json") {
 					workflows = append(workflows, filepath.Clean(p))
+					pa.workflows = append(pa.workflows, filepath.Clean(p))
 				}
 				return nil
 			})
@@ -330,31 +359,78 @@ func (r *lintRun) collect(args []string) error {
 		}
 		switch {
 		case strings.HasSuffix(arg, ".tf") || strings.HasSuffix(arg, ".tfvars"):
-			if !r.c.Bool("no-terraform") {
-				deployAll[filepath.Clean(filepath.Dir(arg))] = true
+			if !noTF {
+				dir := filepath.Clean(filepath.Dir(arg))
+				deployAll[dir] = true
+				pa.roots = append(pa.roots, dir)
 			}
 		default:
 			workflows = append(workflows, filepath.Clean(arg))
+			pa.workflows = append(pa.workflows, filepath.Clean(arg))
+		}
+	}
+
+	tfDir := ""
+	if d := r.c.String("tf-dir"); d != "" && !noTF {
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			return usageErrorf("--tf-dir %s: not a folder", d)
+		}
+		tfDir = filepath.Clean(d)
+	}
+	topts := terraform.Options{VarFiles: r.c.StringSlice("var-file"), Vars: r.c.StringSlice("var"), TFState: r.c.String("tfstate")}
+	loadedAt := map[string]*terraform.Deployment{}
+	load := func(dir string) *terraform.Deployment {
+		if d, ok := loadedAt[dir]; ok {
+			return d
+		}
+		d := terraform.Load(dir, topts)
+		loadedAt[dir] = d
+		return d
+	}
+
+	// Roots first: a folder another root calls as a module is that root's,
+	// linted in its context, not a deployment of its own.
+	moduleOf := map[string]string{} // absolute module folder → root folder calling it
+	for _, dir := range slices.Sorted(maps.Keys(deployAll)) {
+		for _, m := range load(dir).Modules[1:] {
+			moduleOf[absPath(m.Dir)] = dir
+		}
+	}
+	for dir := range deployAll {
+		if root, ok := moduleOf[absPath(dir)]; ok && root != dir {
+			delete(deployAll, dir)
+		}
+	}
+	renderedBy := map[string]string{} // workflow file → a root that renders it
+	for _, dir := range slices.Sorted(maps.Keys(deployAll)) {
+		for _, rn := range loadedAt[dir].Renderings {
+			if rn.Document != nil {
+				if _, ok := renderedBy[filepath.Clean(rn.Document.Filename)]; !ok {
+					renderedBy[filepath.Clean(rn.Document.Filename)] = dir
+				}
+			}
 		}
 	}
 
 	// Which deployment each workflow belongs to.
 	tfDirFor := func(wf string) string {
-		if r.c.Bool("no-terraform") {
+		switch {
+		case noTF:
 			return ""
+		case tfDir != "":
+			return tfDir
 		}
-		if d := r.c.String("tf-dir"); d != "" {
-			return filepath.Clean(d)
+		if dir, ok := renderedBy[wf]; ok {
+			return dir
 		}
-		if dir := filepath.Dir(wf); hasTerraform(dir) {
-			return filepath.Clean(dir)
+		dir := filepath.Clean(filepath.Dir(wf))
+		if root, ok := moduleOf[absPath(dir)]; ok {
+			return root
+		}
+		if hasTerraform(dir) {
+			return dir
 		}
 		return ""
-	}
-	if d := r.c.String("tf-dir"); d != "" && !r.c.Bool("no-terraform") {
-		if st, err := os.Stat(d); err != nil || !st.IsDir() {
-			return usageErrorf("--tf-dir %s: not a folder", d)
-		}
 	}
 	wanted := map[string]map[string]bool{} // deployment dir → workflow files asked for
 	var plain []string
@@ -373,39 +449,32 @@ func (r *lintRun) collect(args []string) error {
 			wanted[dir] = map[string]bool{}
 		}
 	}
-	dirs := make([]string, 0, len(wanted))
-	for dir := range wanted {
-		dirs = append(dirs, dir)
-	}
-	sort.Strings(dirs)
-	topts := terraform.Options{VarFiles: r.c.StringSlice("var-file"), Vars: r.c.StringSlice("var"), TFState: r.c.String("tfstate")}
-	for _, dir := range dirs {
-		d := terraform.Load(dir, topts)
+	rendered := map[string]bool{} // by any deployment linted
+	for _, dir := range slices.Sorted(maps.Keys(wanted)) {
+		d := load(dir)
 		r.deploys = append(r.deploys, d)
 		for path, f := range d.Files {
 			r.sources[filepath.Clean(path)] = f.Bytes
 		}
 		r.extra = append(r.extra, lint.TerraformFindings(d, r.cfg)...)
-		rendered := map[string]bool{}
-		for _, rn := range d.Renderings {
-			if rn.Document != nil {
-				rendered[filepath.Clean(rn.Document.Filename)] = true
-			}
-		}
 		for _, unit := range lint.DeploymentUnits(d, func(file string) bool { return deployAll[dir] || wanted[dir][file] }) {
 			r.addUnit(unit)
+			rendered[unit.Doc.Filename] = true
 		}
+	}
+	for _, dir := range slices.Sorted(maps.Keys(wanted)) {
 		// Workflow files in the folder that no rendering uses are linted alone.
 		for _, wf := range slices.Sorted(maps.Keys(wanted[dir])) {
 			if !rendered[wf] {
 				plain = append(plain, wf)
-				if r.c.IsSet("tf-dir") {
+				if tfDir != "" {
 					r.notes = append(r.notes, fmt.Sprintf("no templatefile() or heredoc in %s renders %s; it is linted alone, without Lambda facts", dir, wf))
 				}
 			}
 		}
 	}
 	sort.Strings(plain)
+	plain = slices.Compact(plain)
 	docs := loadParallel(plain)
 	for i, wf := range plain {
 		if docs[i].err != nil {
@@ -417,7 +486,34 @@ func (r *lintRun) collect(args []string) error {
 	if stdinDoc != nil {
 		r.addUnit(&lint.Unit{Doc: stdinDoc})
 	}
+	return r.checkSomethingLinted(named, loadedAt)
+}
+
+// checkSomethingLinted fails a folder or file argument under which no state
+// machine definition was found: a CI gate pointed at the wrong folder must
+// not pass.
+func (r *lintRun) checkSomethingLinted(named []*pathArg, loadedAt map[string]*terraform.Deployment) error {
+	for _, pa := range named {
+		found := len(pa.workflows) > 0
+		for _, dir := range pa.roots {
+			if d := loadedAt[dir]; d != nil && len(d.Renderings) > 0 {
+				found = true
+			}
+		}
+		if !found {
+			return usageErrorf("no state machine definitions found under %s (no *.asl.json file, and no templatefile() or heredoc definition in its Terraform)", pa.path)
+		}
+	}
 	return nil
+}
+
+// absPath is p made absolute, for comparing folders reached by different
+// relative paths; p itself when that fails.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return filepath.Clean(p)
 }
 
 func (r *lintRun) addUnit(u *lint.Unit) {
