@@ -646,7 +646,9 @@ func (m *Module) bind(tree map[string]any, tr hcl.Traversal, whys *[]string) {
 		if need(4, "instances of data sources with count/for_each are not evaluated") {
 			leaf(4, m.resourceAttr("data."+names[1]+"."+names[2], names[3]))
 		}
-	case "count", "each", "self", "terraform":
+	case "count", "each":
+		leaf(1, unknownVal(fmt.Sprintf("%s.* differs per instance of a resource created under %s", root, map[string]string{"count": "count", "each": "for_each"}[root])))
+	case "self", "terraform":
 		leaf(1, unknownVal(root+".* is not evaluated by stepshift"))
 	default:
 		if need(3, "instances of resources with count/for_each are not evaluated") {

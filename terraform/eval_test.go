@@ -199,7 +199,7 @@ module "cumulus" {
 		"aws_lambda_function.nope.arn":              "aws_lambda_function.nope is not declared",
 		"module.cumulus.sync_granule_task.task_arn": "module.cumulus not initialised (run terraform init)",
 		"module.nope.x":                             `no module "nope"`,
-		"count.index":                               "count.* is not evaluated",
+		"count.index":                               "count.* differs per instance of a resource created under count",
 		"aws_lambda_function.x[0].arn":              "count/for_each",
 		`"${var.no_value}-x"`:                       "var.no_value has no value",
 	} {

@@ -179,7 +179,7 @@ func (d *Deployment) literalLambda(nameOrARN string) Target {
 		t.Note = "matched by function_name " + name
 		return t
 	}
-	t.Why = "the Lambda " + nameOrARN + " is named literally and no single aws_lambda_function of this deployment has that function_name"
+	t.Why = "a literal ARN string (" + nameOrARN + "): no single aws_lambda_function of this deployment has its function_name"
 	return t
 }
 
@@ -220,6 +220,15 @@ func (d *Deployment) resolveExpr(m *Module, expr hcl.Expression, text string, rn
 	t.Kind, t.Resource, t.Address, t.Why, t.Note = res.kind, res.res, res.addr, res.why, res.note
 	if res.arn != "" && t.Kind == TargetUnknown {
 		t.Kind = classifyLiteral(res.arn)
+		if t.Kind == TargetLambda {
+			// A literal ARN or name in the map: the deployment's own
+			// function when one has that function_name.
+			lit := d.literalLambda(res.arn)
+			t.Resource, t.Address, t.Note = lit.Resource, lit.Address, lit.Note
+			if lit.Resource == nil {
+				t.Why = "a literal ARN string (" + res.arn + "): no single aws_lambda_function of this deployment has its function_name"
+			}
+		}
 	}
 	v := m.Eval(expr)
 	t.Value = Fact[string]{Known: v.Known, Why: v.Why, Source: v.Source, Range: v.Range}
@@ -323,7 +332,18 @@ func (d *Deployment) followExpr(m *Module, expr hcl.Expression, rest []string, d
 	case *hclsyntax.ScopeTraversalExpr:
 		names := traversalNames(e.Traversal)
 		if len(names) != len(e.Traversal) {
-			return resolution{why: rangeString(e.Range()) + ": an indexed reference (count/for_each instance) is not followed"}
+			// aws_lambda_function.x[0].arn, data.y.z[count.index].arn:
+			// one instance of a resource created under count or for_each.
+			// Every instance has the configuration written in the block,
+			// so the facts are that configuration's; what differs per
+			// instance (count.index, each.key) stays unknown, saying so.
+			isResource := names[0] != "module" && names[0] != "local" && names[0] != "var" && len(names) >= 2
+			if names[0] == "data" {
+				isResource = len(names) >= 3
+			}
+			if !isResource {
+				return resolution{why: rangeString(e.Range()) + ": an indexed reference into " + strings.Join(names, ".") + " is not followed"}
+			}
 		}
 		return d.follow(m, append(names, rest...), depth+1)
 	case *hclsyntax.ObjectConsExpr:
@@ -411,6 +431,16 @@ func (d *Deployment) follow(m *Module, names []string, depth int) resolution {
 			return resolution{why: m.label(ref) + " is incomplete"}
 		}
 		local := "data." + names[1] + "." + names[2]
+		if names[1] == "terraform_remote_state" {
+			// CIRRUS-DAAC and csdap-cumulus read task ARNs from the
+			// Cumulus stack's state this way; a `.task_arn` is a Lambda
+			// by Cumulus's convention, known only to that other stack.
+			out := resolution{why: fmt.Sprintf("the ARN comes from another Terraform stack's state (%s): lint that stack, or give --aws to read the deployed function", m.label(ref))}
+			if names[len(names)-1] == "task_arn" {
+				out.kind = TargetLambda
+			}
+			return out
+		}
 		return resolution{kind: kindForType(names[1]), res: m.resources[local], addr: m.label(local), module: m}
 	case "count", "each", "path", "self", "terraform":
 		return resolution{why: m.label(ref) + " is not a resource"}
@@ -420,6 +450,13 @@ func (d *Deployment) follow(m *Module, names []string, depth int) resolution {
 	}
 	local := names[0] + "." + names[1]
 	out := resolution{kind: kindForType(names[0]), res: m.resources[local], addr: m.label(local), module: m}
+	if r := out.res; r != nil {
+		for _, meta := range []string{"count", "for_each"} {
+			if r.Attr(meta) != nil {
+				out.note = fmt.Sprintf("%s is created under %s: its facts are the configuration every instance shares", out.addr, meta)
+			}
+		}
+	}
 	if out.res == nil {
 		if d.State == nil || d.State.Resources[out.addr] == nil {
 			out.why = fmt.Sprintf("%s is not declared in %s", out.addr, m.Dir)

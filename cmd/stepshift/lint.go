@@ -601,6 +601,9 @@ func summaryRows(units []*lint.Unit, findings []lint.Finding) []report.SummaryRo
 				}
 			default:
 				row.Verdict = report.VerdictUnknown
+				if task != nil {
+					row.Note = task.Target.Why
+				}
 			}
 			if us := u.Usage[u.FunctionName(st)]; us != nil {
 				addUsageColumns(&row, us)
