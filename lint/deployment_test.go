@@ -26,7 +26,8 @@ var goldenToday = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 func lintDeployment(t testing.TB, dir string, opts Options) []Finding {
 	t.Helper()
 	d := terraform.Load(dir, terraform.Options{})
-	fs := append(Lint(DeploymentUnits(d, nil), opts), TerraformFindings(d, opts.Config)...)
+	units := DeploymentUnits(d, nil)
+	fs := append(Lint(units, opts), TerraformFindingsFor(d, opts.Config, units, true)...)
 	SortFindings(fs)
 	return fs
 }

@@ -21,9 +21,8 @@ lambda_memory_sizes = {
 func checkLambdaDrift(p *Pass) {
 	for _, t := range p.lambdaTasks() {
 		for _, d := range t.lambda.Drift {
-			f := p.Report(t.at, "%s: %s is %s deployed but %s in the configuration — a terraform apply is pending, or the function was changed outside Terraform and the next apply undoes it",
-				t.lambdaLabel(), d.Setting, d.Deployed, d.Configured)
-			withRange(f, d.Range, d.Setting+" is set here")
+			p.reportFunctionFact(t, d.Range, "%s: %s is %s deployed but %s in the configuration — a terraform apply is pending, or the function was changed outside Terraform and the next apply undoes it",
+				t.functionLabel(), d.Setting, d.Deployed, d.Configured)
 		}
 	}
 }

@@ -26,7 +26,9 @@ func checkLambdaImagePackage(p *Pass) {
 		if t.lambda.ImageURI.Known && t.lambda.ImageURI.Value != "" {
 			img = " (" + t.lambda.ImageURI.Value + ")"
 		}
-		f := p.Report(t.at, "%s is a container image%s: moving this step to ECS needs that image as the worker's container, not a zip package", t.lambdaLabel(), img)
-		withFact(f, pt, "package_type is set here")
+		f := p.reportFunctionFact(t, pt.Range, "%s is a container image%s: moving a step that runs it to ECS needs that image as the worker's container, not a zip package", t.functionLabel(), img)
+		if pt.Range.Filename == "" {
+			withFact(f, pt, "package_type is set here")
+		}
 	}
 }

@@ -273,6 +273,9 @@ func hasTerraform(dir string) bool {
 	return len(matches) > 0
 }
 
+// maxUpLevels bounds how far above a workflow file its deployment is looked for.
+const maxUpLevels = 4
+
 // pathArg is one folder or file named on the command line, and what was
 // found under it, so an argument under which nothing is linted is an error.
 type pathArg struct {
@@ -430,16 +433,45 @@ func (r *lintRun) collect(args []string) error {
 		if hasTerraform(dir) {
 			return dir
 		}
+		// A template in a subfolder of its deployment (workflows/x.asl.json
+		// rendered by ../main.tf): the nearest folder above with Terraform,
+		// if it renders the file.
+		for up, i := absPath(dir), 0; i < maxUpLevels; i++ {
+			parent := filepath.Dir(up)
+			if parent == up {
+				break
+			}
+			up = parent
+			if hasTerraform(up) {
+				root := up
+				if wd, err := os.Getwd(); err == nil {
+					if rel, err := filepath.Rel(wd, up); err == nil {
+						root = rel
+					}
+				}
+				for _, rn := range load(root).Renderings {
+					if rn.Document != nil && absPath(rn.Document.Filename) == absPath(wf) {
+						return root
+					}
+				}
+				break
+			}
+			if _, err := os.Stat(filepath.Join(up, ".git")); err == nil {
+				break
+			}
+		}
 		return ""
 	}
-	wanted := map[string]map[string]bool{} // deployment dir → workflow files asked for
+	wanted := map[string]map[string]bool{} // deployment dir → absolute paths of the workflow files asked for
+	asked := map[string]string{}           // absolute path → the path as named
 	var plain []string
 	for _, wf := range workflows {
 		if dir := tfDirFor(wf); dir != "" {
 			if wanted[dir] == nil {
 				wanted[dir] = map[string]bool{}
 			}
-			wanted[dir][wf] = true
+			wanted[dir][absPath(wf)] = true
+			asked[absPath(wf)] = wf
 		} else {
 			plain = append(plain, wf)
 		}
@@ -456,16 +488,17 @@ func (r *lintRun) collect(args []string) error {
 		for path, f := range d.Files {
 			r.sources[filepath.Clean(path)] = f.Bytes
 		}
-		r.extra = append(r.extra, lint.TerraformFindings(d, r.cfg)...)
-		for _, unit := range lint.DeploymentUnits(d, func(file string) bool { return deployAll[dir] || wanted[dir][file] }) {
+		units := lint.DeploymentUnits(d, func(file string) bool { return deployAll[dir] || wanted[dir][absPath(file)] })
+		r.extra = append(r.extra, lint.TerraformFindingsFor(d, r.cfg, units, deployAll[dir])...)
+		for _, unit := range units {
 			r.addUnit(unit)
-			rendered[unit.Doc.Filename] = true
+			rendered[absPath(unit.Doc.Filename)] = true
 		}
 	}
 	for _, dir := range slices.Sorted(maps.Keys(wanted)) {
 		// Workflow files in the folder that no rendering uses are linted alone.
-		for _, wf := range slices.Sorted(maps.Keys(wanted[dir])) {
-			if !rendered[wf] {
+		for _, abs := range slices.Sorted(maps.Keys(wanted[dir])) {
+			if wf := asked[abs]; !rendered[abs] {
 				plain = append(plain, wf)
 				if tfDir != "" {
 					r.notes = append(r.notes, fmt.Sprintf("no templatefile() or heredoc in %s renders %s; it is linted alone, without Lambda facts", dir, wf))
@@ -613,7 +646,8 @@ func summaryRows(units []*lint.Unit, findings []lint.Finding) []report.SummaryRo
 			}
 			prefix := st.Pointer() + "/"
 			for _, f := range findings {
-				if f.Range.Filename != u.Doc.Filename || f.Rendering != u.Label || (f.Pointer != st.Pointer() && !strings.HasPrefix(f.Pointer, prefix)) {
+				onState := f.Range.Filename == u.Doc.Filename && f.Rendering == u.Label && (f.Pointer == st.Pointer() || strings.HasPrefix(f.Pointer, prefix))
+				if !onState && !usedByState(f, u.Doc.Filename, st) {
 					continue
 				}
 				// The verdict is about fitting in Lambda: limits, usage and a
@@ -633,6 +667,21 @@ func summaryRows(units []*lint.Unit, findings []lint.Finding) []report.SummaryRo
 		}
 	}
 	return rows
+}
+
+// usedByState reports whether f is a finding about a function (at its
+// Terraform line) that names the Task state st among the Tasks running it.
+func usedByState(f lint.Finding, file string, st *workflow.State) bool {
+	if st.Node == nil {
+		return false
+	}
+	for _, r := range f.Related {
+		if strings.HasPrefix(r.Message, lint.TaskUseNote) && r.Range.Filename == file &&
+			r.Range.Start.Byte >= st.Node.Range.Start.Byte && r.Range.End.Byte <= st.Node.Range.End.Byte {
+			return true
+		}
+	}
+	return false
 }
 
 // addUsageColumns fills the table's evidence columns from a function's logs.
