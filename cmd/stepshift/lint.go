@@ -631,6 +631,11 @@ func summaryRows(units []*lint.Unit, findings []lint.Finding) []report.SummaryRo
 					if row.Note == "" {
 						row.Note = l.TimeoutSeconds.Why
 					}
+				} else if task.Target.Note != "" {
+					// How the function was matched (by function_name, by
+					// Cumulus naming, an instance of a count/for_each
+					// resource), since the verdict rests on it.
+					row.Note = task.Target.Note
 				}
 			default:
 				row.Verdict = report.VerdictUnknown
