@@ -6,7 +6,7 @@ var _ = register(&Rule{
 	Summary:  "a Task's Lambda is a container image, which the stepshift worker cannot run without that image",
 	Check:    checkLambdaImagePackage,
 	Doc: RuleDoc{
-		Checks: "Lambdas with `package_type = \"Image\"`.",
+		Checks: "Lambdas with `package_type = \"Image\"`: once per function, at the Terraform line, with every Task that runs it as a related location.",
 		Example: `resource "aws_lambda_function" "report" {
   package_type = "Image"
   image_uri    = "123456789012.dkr.ecr.us-east-1.amazonaws.com/report:1.4"

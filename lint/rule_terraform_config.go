@@ -21,7 +21,9 @@ var terraformConfigRule = register(&Rule{
 	Summary:  "the Terraform deployment around the workflows could not be read as written",
 	Doc: RuleDoc{
 		Checks: "Problems stepshift meets while loading the deployment: invalid HCL, a `templatefile()` path that does not exist, an unreadable tfvars file, " +
-			"a corrupt package zip or one whose directory claims more than it holds, a `--tfstate` of an unsupported version. Warnings from the loader are reported as warnings.",
+			"a corrupt package zip or one whose directory claims more than it holds, a `--tfstate` of an unsupported version. Warnings from the loader are reported as warnings. " +
+			"A problem inside a Lambda function's block (its package zip missing) names the Tasks that run the function as related locations; linting chosen workflow files reports only the problems of the functions they run. " +
+			"Relative paths (`templatefile(\"./wf.asl.json\", ...)`, `filename`, `file()`) resolve from the root module's folder, as Terraform resolves them from the folder it runs in, wherever stepshift is started.",
 		Example: `module "discover_granules_workflow" {
   state_machine_definition = templatefile("${path.module}/discover_granules_workfow.asl.json", {})
 }`,
