@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -178,8 +179,15 @@ func (d *Deployment) markDefinitionTemplates() {
 	var scan func(m *Module, b *hclsyntax.Block)
 	scan = func(m *Module, b *hclsyntax.Block) {
 		for name, a := range b.Body.Attributes {
-			if isDefinitionAttr(name) {
+			switch {
+			case isDefinitionAttr(name):
 				follow(m, a.Expr, 0)
+			case b.Type == "locals" && namesDefinition(name),
+				b.Type == "output" && name == "value" && len(b.Labels) == 1 && namesDefinition(b.Labels[0]):
+				// A module that only returns the definition
+				// (bignbit's output "workflow_definition"), linted on
+				// its own: its name says what it holds.
+				follow(m, a.Expr, 1)
 			}
 		}
 		for _, nb := range b.Body.Blocks {
@@ -197,6 +205,13 @@ func (d *Deployment) markDefinitionTemplates() {
 			}
 		}
 	}
+}
+
+// namesDefinition reports whether a local or output name says it holds a
+// state machine definition ("workflow_definition", "state_machine_definition").
+func namesDefinition(name string) bool {
+	n := strings.ToLower(name)
+	return strings.Contains(n, "definition") && (strings.Contains(n, "workflow") || strings.Contains(n, "state_machine") || strings.Contains(n, "sfn") || n == "definition")
 }
 
 func sortedAttributes(body *hclsyntax.Body) []*hclsyntax.Attribute {

@@ -200,3 +200,57 @@ func TestUnknownVerdictSaysWhy(t *testing.T) {
 		t.Errorf("no summary row for %s", state)
 	}
 }
+
+// TestFolderOfDeployments: a repository folder with no .tf of its own lints
+// each Terraform root below it (bignbit: examples/cumulus-tf calls
+// ../../terraform); a folder another root calls as a module is linted in
+// that root's context, once, not again as a root of its own.
+func TestFolderOfDeployments(t *testing.T) {
+	repo := t.TempDir()
+	for path, text := range map[string]string{
+		"terraform/main.tf": `variable "prefix" {
+  type = string
+}
+resource "aws_lambda_function" "build" {
+  function_name = "${var.prefix}-build"
+  memory_size   = 10240
+  timeout       = 60
+}
+output "workflow_definition" {
+  value = templatefile("${path.module}/sfn.tpl", { build_arn = aws_lambda_function.build.arn })
+}
+`,
+		"terraform/sfn.tpl": `{"StartAt": "Build", "States": {"Build": {"Type": "Task", "Resource": "${build_arn}", "End": true}}}`,
+		"examples/cumulus-tf/main.tf": `module "bignbit" {
+  source = "../../terraform"
+  prefix = "ex"
+}
+resource "aws_sfn_state_machine" "sm" {
+  definition = module.bignbit.workflow_definition
+}
+`,
+	} {
+		p := filepath.Join(repo, filepath.FromSlash(path))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		writeFile(t, filepath.Dir(p), filepath.Base(p), text)
+	}
+	code, out, errOut := runCLI(t, "", "lint", "--format", "json", repo)
+	var doc struct {
+		Summary []struct{ Workflow, Rendering, State, Lambda string }
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("exit %d: %v\n%s\n%s", code, err, out, errOut)
+	}
+	if len(doc.Summary) != 1 || doc.Summary[0].Rendering != "module.bignbit.output.workflow_definition" || doc.Summary[0].Lambda != "ex-build" {
+		t.Errorf("want Build once, in examples/cumulus-tf's context (Lambda ex-build); got %+v", doc.Summary)
+	}
+	if !strings.Contains(out, "10,240 MB") {
+		t.Errorf("the Lambda facts of the rendering module are not used:\n%s", out)
+	}
+	// The module folder alone: its output is named as a definition, so it
+	// is linted with its own Lambda (prefix unknown there).
+	code, out, errOut = runCLI(t, "", "lint", "--format", "compact", filepath.Join(repo, "terraform"))
+	if code == exitUsage || !strings.Contains(out, "10,240 MB") {
+		t.Errorf("the module folder alone: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
