@@ -50,6 +50,7 @@ type Deployment struct {
 	// definitionCalls are templatefile() calls a definition uses through
 	// locals, outputs or module inputs (markDefinitionTemplates).
 	definitionCalls map[*hclsyntax.FunctionCallExpr]bool
+	templateData    map[*hclsyntax.Block]bool // data "template_file" blocks whose rendered a definition uses
 	lambdas         map[string]*LambdaFacts
 	zips            map[string]zipResult
 	// reportedZips keeps a zip shared by many functions (a layer) to one diagnostic.

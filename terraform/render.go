@@ -121,6 +121,12 @@ func (d *Deployment) findRenderings() {
 				continue
 			}
 			for _, b := range body.Blocks {
+				if b.Type == "data" && d.templateData[b] {
+					if r := d.templateDataRendering(m, b, f.Bytes, docs); r != nil {
+						d.Renderings = append(d.Renderings, r)
+					}
+					continue
+				}
 				d.scanBlock(m, b, b, f.Bytes, docs)
 			}
 		}
@@ -142,6 +148,7 @@ const maxDefinitionHops = 16
 // the module that calls templatefile(), with its Lambda facts.
 func (d *Deployment) markDefinitionTemplates() {
 	d.definitionCalls = map[*hclsyntax.FunctionCallExpr]bool{}
+	d.templateData = map[*hclsyntax.Block]bool{}
 	seen := map[hcl.Expression]bool{}
 	var follow func(m *Module, expr hcl.Expression, hops int)
 	follow = func(m *Module, expr hcl.Expression, hops int) {
@@ -168,6 +175,10 @@ func (d *Deployment) markDefinitionTemplates() {
 					if o := c.Module.Outputs[names[2]]; o != nil && o.Expr != nil {
 						follow(c.Module, o.Expr, hops+1)
 					}
+				}
+			case names[0] == "data" && len(names) >= 3 && names[1] == "template_file":
+				if r := m.resources["data.template_file."+names[2]]; r != nil {
+					d.templateData[r.Block] = true
 				}
 			case names[0] == "var" && len(names) >= 2 && m.Call != nil:
 				if a := m.Call.Args[names[1]]; a != nil {
@@ -259,7 +270,32 @@ func (d *Deployment) templatefileRendering(m *Module, top *hclsyntax.Block, a *h
 		d.errorf(c.Range(), "Invalid templatefile call", "templatefile() takes a path and a map of variables")
 		return nil
 	}
-	path := m.Eval(c.Args[0])
+	return d.renderTemplate(m, top, a, c, c.Args[0], c.Args[1], isDefinitionAttr(a.Name) || d.definitionCalls[c], src, docs)
+}
+
+// templateDataRendering is a `data "template_file"` block (the template
+// provider's older form of templatefile(), which bignbit used) whose
+// `rendered` a definition uses: template = file(PATH), vars = {...}.
+func (d *Deployment) templateDataRendering(m *Module, b *hclsyntax.Block, src []byte, docs map[string]*workflow.Document) *Rendering {
+	tmpl, vars := b.Body.Attributes["template"], b.Body.Attributes["vars"]
+	if tmpl == nil {
+		return nil
+	}
+	c, ok := tmpl.Expr.(*hclsyntax.FunctionCallExpr)
+	if !ok || c.Name != "file" || len(c.Args) != 1 {
+		return nil // an inline template: not a file to lint
+	}
+	var mapExpr hcl.Expression
+	if vars != nil {
+		mapExpr = vars.Expr
+	}
+	return d.renderTemplate(m, b, tmpl, c, c.Args[0], mapExpr, true, src, docs)
+}
+
+// renderTemplate makes the rendering of a template file at pathExpr with
+// the variables of mapExpr (nil: none), c being the call that reads it.
+func (d *Deployment) renderTemplate(m *Module, top *hclsyntax.Block, a *hclsyntax.Attribute, c *hclsyntax.FunctionCallExpr, pathExpr, mapExpr hcl.Expression, definition bool, src []byte, docs map[string]*workflow.Document) *Rendering {
+	path := m.Eval(pathExpr)
 	var pathStr string
 	if path.Known && path.Value.Type() == cty.String && !path.Value.IsNull() {
 		// Resolved as Terraform resolves it (from the root module's
@@ -269,7 +305,6 @@ func (d *Deployment) templatefileRendering(m *Module, top *hclsyntax.Block, a *h
 	}
 	// templatefile() renders other things too (user data, policies): only JSON
 	// templates and definition arguments are workflows.
-	definition := isDefinitionAttr(a.Name) || d.definitionCalls[c]
 	if pathStr != "" && filepath.Ext(pathStr) != ".json" && !definition {
 		return nil
 	}
@@ -277,7 +312,7 @@ func (d *Deployment) templatefileRendering(m *Module, top *hclsyntax.Block, a *h
 		return nil
 	}
 	r := &Rendering{Kind: Templatefile, Module: m, Block: top, Attribute: a, Call: c, TemplatePath: pathStr}
-	if mp, ok := c.Args[1].(*hclsyntax.ObjectConsExpr); ok {
+	if mp, ok := mapExpr.(*hclsyntax.ObjectConsExpr); ok {
 		r.Map = mp
 		for i, it := range mp.Items {
 			name := hcl.ExprAsKeyword(it.KeyExpr)
@@ -300,16 +335,23 @@ func (d *Deployment) templatefileRendering(m *Module, top *hclsyntax.Block, a *h
 		}
 	}
 	if pathStr == "" {
-		d.errorf(c.Args[0].Range(), "Template path not known", "templatefile() path: %s", path.Why)
+		d.errorf(pathExpr.Range(), "Template path not known", "%s() path: %s", c.Name, path.Why)
 		return r
 	}
 	doc, ok := docs[pathStr]
 	if !ok {
 		src, err := os.ReadFile(pathStr)
 		if err != nil {
-			rng := c.Args[0].Range()
-			d.Diagnostics = append(d.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Template file not found",
-				Detail: fmt.Sprintf("templatefile(): %s cannot be read: %v", pathStr, unwrapPathError(err)), Subject: &rng, Context: c.Range().Ptr()})
+			rng := pathExpr.Range()
+			diag := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Template file not found",
+				Detail: fmt.Sprintf("%s(): %s cannot be read: %v", c.Name, pathStr, unwrapPathError(err)), Subject: &rng, Context: c.Range().Ptr()}
+			if inModuleCache(pathStr) && os.IsNotExist(err) {
+				// A template inside a module `terraform init` has not
+				// downloaded yet: Terraform itself would say so first.
+				diag.Severity, diag.Summary = hcl.DiagWarning, "Template not downloaded"
+				diag.Detail = fmt.Sprintf("%s(): %s is inside .terraform/modules, which is not there yet (run terraform init); this workflow is not linted", c.Name, pathStr)
+			}
+			d.Diagnostics = append(d.Diagnostics, diag)
 			docs[pathStr] = nil
 			return r
 		}
@@ -318,6 +360,17 @@ func (d *Deployment) templatefileRendering(m *Module, top *hclsyntax.Block, a *h
 	}
 	r.Document = doc
 	return r
+}
+
+// inModuleCache reports whether path lies in a .terraform folder, where
+// `terraform init` puts downloaded modules.
+func inModuleCache(path string) bool {
+	for _, part := range strings.Split(filepath.ToSlash(path), "/") {
+		if part == ".terraform" {
+			return true
+		}
+	}
+	return false
 }
 
 func unwrapPathError(err error) error {

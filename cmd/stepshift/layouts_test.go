@@ -13,14 +13,16 @@ import (
 // each a fixture under fixtures/deployments with its workflow files (for
 // --tf-dir): relative templatefile()/filename paths and a template in a
 // subfolder; a module output carrying the rendered definition (bignbit); a
-// local carrying it; a workflow that is a local module of its own; and every
-// reason a Task's Lambda stays unknown.
+// local carrying it; a workflow that is a local module of its own; every
+// reason a Task's Lambda stays unknown; the template provider's
+// data "template_file" and a template in a module not yet downloaded.
 var deploymentLayouts = map[string][]string{
 	"relative-paths":    {"ingest.asl.json", "workflows/publish.asl.json"},
 	"module-output":     {"bignbit/state_machine_definition.tpl"},
 	"locals-definition": {"templates/process.json.tmpl"},
 	"workflow-module":   {"workflows/discover/discover.asl.json"},
 	"unknown-why":       {"unknowns.asl.json"},
+	"template-data":     {"state_machine_definition.json"},
 }
 
 // TestLayoutsLintTheSameFromAnywhere lints each layout from its parent
