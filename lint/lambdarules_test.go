@@ -329,3 +329,37 @@ func TestRuntimePhases(t *testing.T) {
 		}
 	}
 }
+
+// TestFunctionFactSuppressedPerTask: a function fact merged from several
+// Tasks keeps the Tasks whose state does not suppress it; the suppression
+// in the other counts as used.
+func TestFunctionFactSuppressedPerTask(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "lambda-runtime")
+	copyDir(t, filepath.Join(ruleFixturesDir, "lambda-runtime"), dir)
+	wf := filepath.Join(dir, "runtimes.asl.json")
+	src, err := os.ReadFile(wf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(src), `"HelloAgain": {`, `"HelloAgain": {
+      "Comment": "stepshift:ignore lambda-runtime -- replaced next sprint",`, 1)
+	if edited == string(src) {
+		t.Fatal("fixture has no HelloAgain state")
+	}
+	if err := os.WriteFile(wf, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := terraform.Load(dir, terraform.Options{})
+	var hello []Finding
+	for _, f := range Lint(DeploymentUnits(d, nil), Options{Today: goldenToday}) {
+		if f.Rule == unusedSuppressionID {
+			t.Errorf("the suppression counts as unused: %s", f)
+		}
+		if f.Rule == "lambda-runtime" && strings.Contains(f.Message, "sit-HelloWorld") {
+			hello = append(hello, f)
+		}
+	}
+	if len(hello) != 1 || len(hello[0].Related) != 1 || !strings.Contains(hello[0].Related[0].Message, `"Hello"`) || !strings.HasSuffix(hello[0].Message, "(1 Task runs it)") {
+		t.Errorf("want one finding naming only Task Hello, got %v", hello)
+	}
+}

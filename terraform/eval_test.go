@@ -347,3 +347,39 @@ output "root_text" {
 		}
 	}
 }
+
+// TestFileDefinitionIsARendering: definition = file(...) (a definition with
+// no template variables), directly or through a local, is a workflow.
+func TestFileDefinitionIsARendering(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"main.tf": `
+locals {
+  sfn_definition = file("${path.module}/b.json")
+}
+resource "aws_sfn_state_machine" "a" {
+  definition = file("./a.json")
+}
+resource "aws_sfn_state_machine" "b" {
+  definition = local.sfn_definition
+}
+resource "aws_instance" "x" {
+  user_data = file("./a.json")
+}
+`,
+		"a.json": `{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}`,
+		"b.json": `{"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}}`,
+	})
+	d := Load(dir, Options{})
+	noErrors(t, d)
+	var got []string
+	for _, r := range d.Renderings {
+		if r.Document == nil {
+			t.Errorf("%s: not read", r.BlockAddress())
+			continue
+		}
+		got = append(got, r.BlockAddress()+" "+filepath.Base(r.TemplatePath))
+	}
+	if strings.Join(got, ", ") != "local.sfn_definition b.json, aws_sfn_state_machine.a a.json" && strings.Join(got, ", ") != "aws_sfn_state_machine.a a.json, local.sfn_definition b.json" {
+		t.Errorf("renderings %v; want aws_sfn_state_machine.a (a.json) and local.sfn_definition (b.json), not user_data", got)
+	}
+}

@@ -158,7 +158,7 @@ func (d *Deployment) markDefinitionTemplates() {
 		}
 		seen[expr] = true
 		hclsyntax.VisitAll(node, func(n hclsyntax.Node) hcl.Diagnostics {
-			if c, ok := n.(*hclsyntax.FunctionCallExpr); ok && c.Name == "templatefile" && hops > 0 {
+			if c, ok := n.(*hclsyntax.FunctionCallExpr); ok && (c.Name == "templatefile" || c.Name == "file") && hops > 0 {
 				d.definitionCalls[c] = true
 			}
 			return nil
@@ -243,8 +243,17 @@ func (d *Deployment) scanBlock(m *Module, top, b *hclsyntax.Block, src []byte, d
 			continue
 		}
 		hclsyntax.VisitAll(a.Expr, func(n hclsyntax.Node) hcl.Diagnostics {
-			if c, ok := n.(*hclsyntax.FunctionCallExpr); ok && c.Name == "templatefile" {
+			c, ok := n.(*hclsyntax.FunctionCallExpr)
+			switch {
+			case !ok:
+			case c.Name == "templatefile":
 				if r := d.templatefileRendering(m, top, a, c, src, docs); r != nil {
+					d.Renderings = append(d.Renderings, r)
+				}
+			case c.Name == "file" && len(c.Args) == 1 && (isDefinitionAttr(a.Name) || d.definitionCalls[c]):
+				// definition = file("${path.module}/wf.asl.json"): a
+				// definition with no template variables.
+				if r := d.renderTemplate(m, top, a, c, c.Args[0], nil, true, src, docs); r != nil {
 					d.Renderings = append(d.Renderings, r)
 				}
 			}
