@@ -164,6 +164,13 @@ func TestLocalWorkflowModuleLintedOnce(t *testing.T) {
 	if n := strings.Count(out, "discover.asl.json ("); n != 1 || !strings.Contains(out, "(module.discover_workflow.aws_sfn_state_machine.discover)") {
 		t.Errorf("want one table, in the root's context:\n%s", out)
 	}
+	// The module's workflow file named alone finds the root that calls
+	// the module, so its Task gets the root's Lambda.
+	_, out, _ = runCLI(t, "", "lint", "--no-color", "--summary", "--today", "2026-03-01",
+		filepath.Join("fixtures", "deployments", "workflow-module", "workflows", "discover", "discover.asl.json"))
+	if !strings.Contains(out, "(module.discover_workflow.aws_sfn_state_machine.discover)") || !strings.Contains(out, "wm-Discover") {
+		t.Errorf("the module's file alone is not linted in the root's context:\n%s", out)
+	}
 }
 
 // TestUnknownVerdictSaysWhy: each way a Task's Lambda stays unknown is a

@@ -430,35 +430,35 @@ func (r *lintRun) collect(args []string) error {
 		if root, ok := moduleOf[absPath(dir)]; ok {
 			return root
 		}
-		if hasTerraform(dir) {
-			return dir
-		}
 		// A template in a subfolder of its deployment (workflows/x.asl.json
-		// rendered by ../main.tf): the nearest folder above with Terraform,
-		// if it renders the file.
+		// rendered by ../main.tf), or in a local module a root above calls:
+		// the nearest folder above with Terraform that renders the file.
 		for up, i := absPath(dir), 0; i < maxUpLevels; i++ {
+			if _, err := os.Stat(filepath.Join(up, ".git")); err == nil {
+				break
+			}
 			parent := filepath.Dir(up)
 			if parent == up {
 				break
 			}
 			up = parent
-			if hasTerraform(up) {
-				root := up
-				if wd, err := os.Getwd(); err == nil {
-					if rel, err := filepath.Rel(wd, up); err == nil {
-						root = rel
-					}
-				}
-				for _, rn := range load(root).Renderings {
-					if rn.Document != nil && absPath(rn.Document.Filename) == absPath(wf) {
-						return root
-					}
-				}
-				break
+			if !hasTerraform(up) {
+				continue
 			}
-			if _, err := os.Stat(filepath.Join(up, ".git")); err == nil {
-				break
+			root := up
+			if wd, err := os.Getwd(); err == nil {
+				if rel, err := filepath.Rel(wd, up); err == nil {
+					root = rel
+				}
 			}
+			for _, rn := range load(root).Renderings {
+				if rn.Document != nil && absPath(rn.Document.Filename) == absPath(wf) {
+					return root
+				}
+			}
+		}
+		if hasTerraform(dir) {
+			return dir
 		}
 		return ""
 	}
