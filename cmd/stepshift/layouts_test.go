@@ -116,7 +116,15 @@ func TestNothingToLintIsAUsageError(t *testing.T) {
 	empty := t.TempDir()
 	tfOnly := t.TempDir()
 	writeFile(t, tfOnly, "main.tf", "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n}\n")
-	for _, arg := range []string{empty, tfOnly, filepath.Join(tfOnly, "main.tf")} {
+	notInit := t.TempDir()
+	writeFile(t, notInit, "main.tf", `module "big" {
+  source = "https://github.com/podaac/bignbit/releases/download/0.1.0/bignbit.zip"
+}
+resource "aws_sfn_state_machine" "sm" {
+  definition = templatefile("${path.module}/.terraform/modules/big/sfn.json", {})
+}
+`)
+	for _, arg := range []string{empty, tfOnly, filepath.Join(tfOnly, "main.tf"), notInit} {
 		code, _, errOut := runCLI(t, "", "lint", arg)
 		if code != exitUsage || !strings.Contains(errOut, "no state machine definitions found under "+filepath.Clean(arg)) {
 			t.Errorf("lint %s: exit %d, stderr %q; want exit 2 naming it", arg, code, errOut)

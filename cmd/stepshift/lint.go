@@ -528,12 +528,28 @@ func (r *lintRun) collect(args []string) error {
 func (r *lintRun) checkSomethingLinted(named []*pathArg, loadedAt map[string]*terraform.Deployment) error {
 	for _, pa := range named {
 		found := len(pa.workflows) > 0
+		unread := 0
 		for _, dir := range pa.roots {
-			if d := loadedAt[dir]; d != nil && len(d.Renderings) > 0 {
-				found = true
+			d := loadedAt[dir]
+			if d == nil {
+				continue
 			}
+			for _, rn := range d.Renderings {
+				if rn.Document != nil {
+					found = true
+				} else {
+					unread++
+				}
+			}
+			// A template that cannot be read is an error finding of its
+			// own (exit 1), which already fails the gate.
+			found = found || (unread > 0 && d.Diagnostics.HasErrors())
 		}
-		if !found {
+		switch {
+		case found:
+		case unread > 0:
+			return usageErrorf("no state machine definitions found under %s: none of its %d templates could be read (a module not downloaded yet? run terraform init)", pa.path, unread)
+		default:
 			return usageErrorf("no state machine definitions found under %s (no *.asl.json file, and no templatefile() or heredoc definition in its Terraform)", pa.path)
 		}
 	}
