@@ -271,3 +271,24 @@ resource "aws_sfn_state_machine" "sm" {
 		t.Errorf("the module folder alone: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+// TestRuntimeBlockedVerdictReachesEveryTask: a runtime AWS no longer
+// updates is one finding at the Terraform line, and still the verdict of
+// every Task that runs the function.
+func TestRuntimeBlockedVerdictReachesEveryTask(t *testing.T) {
+	inModuleRoot(t)
+	for day, want := range map[string]string{"2026-03-01": "ok", "2027-03-03": "over limit"} {
+		_, out, _ := runCLI(t, "", "lint", "--format", "json", "--today", day, filepath.Join("fixtures", "deployments", "relative-paths"))
+		var doc struct {
+			Summary []struct{ State, Verdict string }
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range doc.Summary {
+			if (row.State == "SyncGranule" || row.State == "SyncAgain") && row.Verdict != want {
+				t.Errorf("%s on %s: verdict %q, want %q", row.State, day, row.Verdict, want)
+			}
+		}
+	}
+}

@@ -404,12 +404,12 @@ func (r *lintRun) collect(args []string) error {
 			delete(deployAll, dir)
 		}
 	}
-	renderedBy := map[string]string{} // workflow file → a root that renders it
+	renderedBy := map[string]string{} // absolute workflow file → a root that renders it
 	for _, dir := range slices.Sorted(maps.Keys(deployAll)) {
 		for _, rn := range loadedAt[dir].Renderings {
 			if rn.Document != nil {
-				if _, ok := renderedBy[filepath.Clean(rn.Document.Filename)]; !ok {
-					renderedBy[filepath.Clean(rn.Document.Filename)] = dir
+				if _, ok := renderedBy[absPath(rn.Document.Filename)]; !ok {
+					renderedBy[absPath(rn.Document.Filename)] = dir
 				}
 			}
 		}
@@ -423,7 +423,7 @@ func (r *lintRun) collect(args []string) error {
 		case tfDir != "":
 			return tfDir
 		}
-		if dir, ok := renderedBy[wf]; ok {
+		if dir, ok := renderedBy[absPath(wf)]; ok {
 			return dir
 		}
 		dir := filepath.Clean(filepath.Dir(wf))
