@@ -383,3 +383,48 @@ resource "aws_instance" "x" {
 		t.Errorf("renderings %v; want aws_sfn_state_machine.a (a.json) and local.sfn_definition (b.json), not user_data", got)
 	}
 }
+
+// TestLambdaARNBuiltAsString: a templatefile() map value that builds a
+// Lambda ARN from parts is a Lambda: the deployment's function when the
+// name after ":function:" evaluates to one of its function_names, else
+// unknown saying which name, or why the name is unknown.
+func TestLambdaARNBuiltAsString(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"main.tf": `
+variable "prefix" {
+  default = "op"
+}
+variable "nameless" {}
+data "aws_caller_identity" "current" {}
+resource "aws_lambda_function" "response" {
+  function_name = "${var.prefix}-Response"
+  memory_size   = 512
+}
+resource "aws_sfn_state_machine" "sm" {
+  definition = templatefile("./wf.json", {
+    "Found"   = "arn:aws:lambda:us-west-2:${data.aws_caller_identity.current.account_id}:function:${var.prefix}-Response"
+    "Foreign" = "arn:aws:lambda:us-west-2:${data.aws_caller_identity.current.account_id}:function:${var.prefix}-MoveGranules:live"
+    "Nameless" = "arn:aws:lambda:us-west-2:123456789012:function:${var.nameless}"
+  })
+}
+`,
+		"wf.json": `{"StartAt": "A", "States": {
+  "A": {"Type": "Task", "Resource": "${Found}", "Next": "B"},
+  "B": {"Type": "Task", "Resource": "${Foreign}", "Next": "C"},
+  "C": {"Type": "Task", "Resource": "${Nameless}", "End": true}}}`,
+	})
+	d := Load(dir, Options{})
+	if len(d.Renderings) != 1 || len(d.Renderings[0].Tasks) != 3 {
+		t.Fatalf("want 3 Tasks, got %v", d.Diagnostics)
+	}
+	tasks := d.Renderings[0].Tasks
+	if tk := tasks[0]; tk.Target.Kind != TargetLambda || tk.Target.Address != "aws_lambda_function.response" || !tk.Lambda.MemoryMB.Known {
+		t.Errorf("Found: %+v", tk.Target)
+	}
+	if tk := tasks[1]; tk.Target.Kind != TargetLambda || tk.Target.Resource != nil || !strings.Contains(tk.Target.Why, "function op-MoveGranules") {
+		t.Errorf("Foreign: %+v", tk.Target)
+	}
+	if tk := tasks[2]; tk.Target.Kind != TargetLambda || !strings.Contains(tk.Target.Why, "function name is not known") {
+		t.Errorf("Nameless: %+v", tk.Target)
+	}
+}

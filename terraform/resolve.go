@@ -69,6 +69,7 @@ type resolution struct {
 	why    string
 	note   string
 	arn    string // a literal ARN reached
+	fnName string // the function name of a Lambda ARN built as a string
 	module *Module
 }
 
@@ -242,10 +243,70 @@ func (d *Deployment) resolveExpr(m *Module, expr hcl.Expression, text string, rn
 			t.Value = unknownFact[string]("not a string")
 		}
 	}
+	if t.Kind == TargetLambda && t.Resource == nil && res.fnName != "" {
+		// "arn:aws:lambda:${local.region}:${local.account_id}:function:${var.prefix}-X"
+		// (OPERA's map): the deployment's function of that name, if one.
+		lit := d.literalLambda(res.fnName)
+		t.Resource, t.Address, t.Note = lit.Resource, lit.Address, lit.Note
+		if lit.Resource != nil {
+			t.Why = ""
+		} else {
+			t.Why = "a Lambda ARN written as a string (function " + res.fnName + "): no single aws_lambda_function of this deployment has that function_name"
+		}
+	}
 	if t.Kind == TargetLambda {
 		t.LambdaRef, t.LastModifiedExpr = lambdaRefs(m, expr)
 	}
 	return t
+}
+
+// lambdaARNTemplate recognises a Lambda ARN built as a string template
+// ("arn:aws:lambda:${region}:${account}:function:${prefix}-X") and
+// evaluates the function name after ":function:". ok is false for other
+// strings; name is "" (and why says why) when the name is not known.
+func (m *Module) lambdaARNTemplate(e *hclsyntax.TemplateExpr) (name, why string, ok bool) {
+	if len(e.Parts) == 0 {
+		return "", "", false
+	}
+	first, isLit := e.Parts[0].(*hclsyntax.LiteralValueExpr)
+	if !isLit || first.Val.Type() != cty.String || !strings.HasPrefix(first.Val.AsString(), "arn:") {
+		return "", "", false
+	}
+	var b strings.Builder
+	inName := false
+	for _, part := range e.Parts {
+		if lit, isLit := part.(*hclsyntax.LiteralValueExpr); isLit && lit.Val.Type() == cty.String {
+			text := lit.Val.AsString()
+			if !inName {
+				if i := strings.Index(text, ":function:"); i >= 0 {
+					inName = true
+					text = text[i+len(":function:"):]
+				} else {
+					continue
+				}
+			}
+			b.WriteString(text)
+			continue
+		}
+		if !inName {
+			continue
+		}
+		v := m.Eval(part)
+		s, isStr := asString(v.Value)
+		if !v.Known || !isStr {
+			why := v.Why
+			if why == "" {
+				why = "not a string"
+			}
+			return "", "a Lambda ARN written as a string whose function name is not known: " + why, true
+		}
+		b.WriteString(s)
+	}
+	if !inName || b.Len() == 0 {
+		return "", "", false
+	}
+	first2 := strings.SplitN(b.String(), ":", 2)[0] // drop a :qualifier
+	return first2, "", true
 }
 
 func asString(v cty.Value) (string, bool) {
@@ -359,6 +420,11 @@ func (d *Deployment) followExpr(m *Module, expr hcl.Expression, rest []string, d
 		if e.IsStringLiteral() && len(rest) == 0 {
 			v, _ := e.Value(nil)
 			return resolution{arn: v.AsString()}
+		}
+		if len(rest) == 0 {
+			if name, why, ok := m.lambdaARNTemplate(e); ok {
+				return resolution{kind: TargetLambda, fnName: name, why: why}
+			}
 		}
 	}
 	return resolution{why: rangeString(expr.Range()) + ": not a reference stepshift can follow"}

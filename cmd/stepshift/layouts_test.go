@@ -202,6 +202,7 @@ func TestUnknownVerdictSaysWhy(t *testing.T) {
 		"Literal":       {"unknown", "a literal ARN string"},
 		"Missing":       {"unknown", "source ./modules/not-here not found"},
 		"SyncGranule":   {"unknown", "not initialised (run terraform init)"},
+		"Built":         {"ok", "matched by function_name uw-Built"},
 	}
 	for _, row := range doc.Summary {
 		w, ok := want[row.State]
