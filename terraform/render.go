@@ -45,7 +45,8 @@ type Rendering struct {
 	TemplatePath string                    // the evaluated path, usable from the current directory; "" when unknown
 	Map          *hclsyntax.ObjectConsExpr // the vars argument when written as a map; nil otherwise
 	Separator    string                    // ":" or "=" as the map's first item uses it ("" for an empty or missing map)
-	Vars         []*TemplateVar            // the map's items in source order
+	Vars         []*TemplateVar            // the map's items in source order (for a local, variable or merge(): as followed)
+	VarsWhy      string                    // why the vars argument could not be followed (wholly or in part); "" when it could
 
 	// Heredoc renderings: where the body sits in the .tf file.
 	Body hcl.Range
@@ -62,6 +63,9 @@ type TemplateVar struct {
 	ExprText  string // the value expression as written
 	ExprRange hcl.Range
 	Used      bool // the template references it
+	// Module is where Expr is written and evaluated when that is not the
+	// rendering's module (a map passed in as a module argument); nil otherwise.
+	Module *Module
 }
 
 // BlockAddress is the absolute address of the block holding the rendering:
@@ -342,6 +346,11 @@ func (d *Deployment) renderTemplate(m *Module, top *hclsyntax.Block, a *hclsynta
 				}
 			}
 		}
+	} else if mapExpr != nil {
+		// local.x, var.x or merge(...): followed to the map literals it
+		// is made of, so each Task still reaches its Lambda. Map stays nil:
+		// migrate has no one literal to add to.
+		r.Vars, r.VarsWhy = d.indirectVars(m, mapExpr, 0)
 	}
 	if pathStr == "" {
 		d.errorf(pathExpr.Range(), "Template path not known", "%s() path: %s", c.Name, path.Why)

@@ -15,7 +15,9 @@ import (
 // subfolder; a module output carrying the rendered definition (bignbit); a
 // local carrying it; a workflow that is a local module of its own; every
 // reason a Task's Lambda stays unknown; the template provider's
-// data "template_file" and a template in a module not yet downloaded.
+// data "template_file" and a template in a module not yet downloaded;
+// templatefile() variables given as a local, a variable or merge() of
+// them, and a Lambda reached through an alias.
 var deploymentLayouts = map[string][]string{
 	"relative-paths":    {"ingest.asl.json", "workflows/publish.asl.json"},
 	"module-output":     {"bignbit/state_machine_definition.tpl"},
@@ -23,6 +25,7 @@ var deploymentLayouts = map[string][]string{
 	"workflow-module":   {"workflows/discover/discover.asl.json"},
 	"unknown-why":       {"unknowns.asl.json"},
 	"template-data":     {"state_machine_definition.json"},
+	"vars-indirect":     {"sync.asl.json", "publish.asl.json"},
 }
 
 // TestLayoutsLintTheSameFromAnywhere lints each layout from its parent
