@@ -647,6 +647,10 @@ func (m *Module) bind(tree map[string]any, tr hcl.Traversal, whys *[]string) {
 			leaf(4, m.resourceAttr("data."+names[1]+"."+names[2], names[3]))
 		}
 	case "count", "each":
+		if root == "each" && m.each != nil && len(names) >= 2 && names[1] == "key" {
+			leaf(2, cty.StringVal(m.each.key))
+			return
+		}
 		leaf(1, unknownVal(fmt.Sprintf("%s.* differs per instance of a resource created under %s", root, map[string]string{"count": "count", "each": "for_each"}[root])))
 	case "self", "terraform":
 		leaf(1, unknownVal(root+".* is not evaluated by stepshift"))

@@ -356,3 +356,46 @@ resource "aws_sfn_state_machine" "elsewhere" {
 		}
 	}
 }
+
+// TestForEachWorkflows renders a templatefile() that uses each.key once per
+// for_each key when the keys are known (a set of strings here), and turns an
+// unknown for_each into one warning naming why, not a load error.
+func TestForEachWorkflows(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"main.tf": `
+resource "aws_lambda_function" "a" {
+  function_name = "a"
+}
+resource "aws_sfn_state_machine" "known" {
+  for_each   = toset(["w", "v"])
+  definition = templatefile("${path.module}/${each.key}.asl.json", { a_arn = aws_lambda_function.a.arn })
+}
+data "aws_ssm_parameter" "names" {
+  name = "workflow-names"
+}
+resource "aws_sfn_state_machine" "unknown" {
+  for_each   = toset(split(",", data.aws_ssm_parameter.names.value))
+  definition = templatefile("${path.module}/${each.key}.asl.json", { a_arn = aws_lambda_function.a.arn })
+}
+`,
+		"w.asl.json": fuzzWorkflow,
+		"v.asl.json": fuzzWorkflow,
+	})
+	d := Load(dir, Options{})
+	noErrors(t, d)
+	var got []string
+	for _, r := range d.Renderings {
+		got = append(got, r.BlockAddress()+" "+filepath.Base(r.TemplatePath))
+		if len(r.Tasks) != 1 || r.Tasks[0].Target.Address != "aws_lambda_function.a" {
+			t.Errorf("%s: tasks %+v", r.BlockAddress(), r.Tasks)
+		}
+	}
+	want := []string{`aws_sfn_state_machine.known["v"] v.asl.json`, `aws_sfn_state_machine.known["w"] w.asl.json`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("renderings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	dg := hasDiag(d, "Workflows per instance not linted")
+	if dg == nil || dg.Severity != hcl.DiagWarning || !strings.Contains(dg.Detail, "aws_sfn_state_machine.unknown") {
+		t.Errorf("unknown for_each: %v", d.Diagnostics)
+	}
+}

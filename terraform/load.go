@@ -71,6 +71,7 @@ type Module struct {
 	Calls     []*ModuleCall
 
 	d         *Deployment
+	each      *eachInstance        // set on a copy evaluating one instance of a for_each block (forEachRenderings)
 	resources map[string]*Resource // by Address relative to the module: "aws_lambda_function.x", "data.aws_lambda_function.y"
 	calls     map[string]*ModuleCall
 }

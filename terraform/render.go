@@ -48,6 +48,11 @@ type Rendering struct {
 	Vars         []*TemplateVar            // the map's items in source order (for a local, variable or merge(): as followed)
 	VarsWhy      string                    // why the vars argument could not be followed (wholly or in part); "" when it could
 
+	// Instance is the for_each key of the block's instance this rendering
+	// is ("" when the block has no for_each): a templatefile() whose path
+	// or variables use each.key / each.value renders once per instance.
+	Instance string
+
 	// Heredoc renderings: where the body sits in the .tf file.
 	Body hcl.Range
 
@@ -89,6 +94,9 @@ func (r *Rendering) BlockAddress() string {
 		local = "output." + r.Block.Labels[0]
 	} else if r.Block.Type == "locals" {
 		local = "local." + r.Attribute.Name
+	}
+	if r.Instance != "" {
+		local += fmt.Sprintf("[%q]", r.Instance)
 	}
 	return r.Module.label(local)
 }
@@ -251,8 +259,10 @@ func (d *Deployment) scanBlock(m *Module, top, b *hclsyntax.Block, src []byte, d
 			switch {
 			case !ok:
 			case c.Name == "templatefile":
-				if r := d.templatefileRendering(m, top, a, c, src, docs); r != nil {
-					d.Renderings = append(d.Renderings, r)
+				for _, r := range d.templatefileRendering(m, top, a, c, src, docs) {
+					if r != nil {
+						d.Renderings = append(d.Renderings, r)
+					}
 				}
 			case c.Name == "file" && len(c.Args) == 1 && (isDefinitionAttr(a.Name) || d.definitionCalls[c]):
 				// definition = file("${path.module}/wf.asl.json"): a
@@ -278,12 +288,16 @@ func isDefinitionAttr(name string) bool {
 	return name == "state_machine_definition" || name == "definition"
 }
 
-func (d *Deployment) templatefileRendering(m *Module, top *hclsyntax.Block, a *hclsyntax.Attribute, c *hclsyntax.FunctionCallExpr, src []byte, docs map[string]*workflow.Document) *Rendering {
+func (d *Deployment) templatefileRendering(m *Module, top *hclsyntax.Block, a *hclsyntax.Attribute, c *hclsyntax.FunctionCallExpr, src []byte, docs map[string]*workflow.Document) []*Rendering {
 	if len(c.Args) != 2 {
 		d.errorf(c.Range(), "Invalid templatefile call", "templatefile() takes a path and a map of variables")
 		return nil
 	}
-	return d.renderTemplate(m, top, a, c, c.Args[0], c.Args[1], isDefinitionAttr(a.Name) || d.definitionCalls[c], src, docs)
+	definition := isDefinitionAttr(a.Name) || d.definitionCalls[c]
+	if rs, ok := d.forEachRenderings(m, top, a, c, definition, src, docs); ok {
+		return rs
+	}
+	return []*Rendering{d.renderTemplate(m, top, a, c, c.Args[0], c.Args[1], definition, src, docs)}
 }
 
 // templateDataRendering is a `data "template_file"` block (the template

@@ -17,7 +17,8 @@ import (
 // reason a Task's Lambda stays unknown; the template provider's
 // data "template_file" and a template in a module not yet downloaded;
 // templatefile() variables given as a local, a variable or merge() of
-// them, and a Lambda reached through an alias.
+// them, and a Lambda reached through an alias; one for_each resource whose
+// instances are the workflows.
 var deploymentLayouts = map[string][]string{
 	"relative-paths":    {"ingest.asl.json", "workflows/publish.asl.json"},
 	"module-output":     {"bignbit/state_machine_definition.tpl"},
@@ -26,6 +27,7 @@ var deploymentLayouts = map[string][]string{
 	"unknown-why":       {"unknowns.asl.json"},
 	"template-data":     {"state_machine_definition.json"},
 	"vars-indirect":     {"sync.asl.json", "publish.asl.json"},
+	"foreach-workflows": {"workflows/discover.asl.json", "workflows/sync.asl.json"},
 }
 
 // TestLayoutsLintTheSameFromAnywhere lints each layout from its parent
