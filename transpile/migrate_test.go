@@ -1,10 +1,12 @@
 package transpile
 
 import (
+	"errors"
 	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -48,22 +50,28 @@ type goldenCase struct {
 	name, dir string
 	opts      Options
 	again     string // what the summary of a second run says about the step
+	newFiles  int    // new .tf files: one per Lambda reached (1 when 0)
 }
 
 func goldenCases(t testing.TB) []goldenCase {
 	root := standin.ModuleRoot()
 	return []goldenCase{
 		{"queue_granules", filepath.Join(root, "fixtures", "deployments", "cumulus-tf"),
-			Options{Steps: []string{"queue_granules_workflow.asl.json:QueueGranules"}, DesiredCount: 1}, ""},
-		{"heredoc", filepath.Join(root, "fixtures", "migrate", "heredoc"), Options{Steps: []string{"SyncGranule"}, DesiredCount: 1}, ""},
+			Options{Steps: []string{"queue_granules_workflow.asl.json:QueueGranules"}, DesiredCount: 1}, "", 1},
+		// Every SyncGranule: ingest_granule_workflow's and sync_granule_workflow's first
+		// rendering reach Cumulus's Lambda and share one activity; the priority
+		// rendering of the same file reaches the deployment's own Lambda and gets its own.
+		{"sync_granule", filepath.Join(root, "fixtures", "deployments", "cumulus-tf"),
+			Options{Steps: []string{"SyncGranule"}, DesiredCount: 1}, "", 2},
+		{"heredoc", filepath.Join(root, "fixtures", "migrate", "heredoc"), Options{Steps: []string{"SyncGranule"}, DesiredCount: 1}, "", 1},
 		{"lambda_invoke", filepath.Join(root, "fixtures", "migrate", "invoke"),
-			Options{Steps: []string{"Resize"}, DesiredCount: 1, CumulusVersion: "v21.3.3", Image: "cumuluss/cumulus-ecs-task:2.1.0", Autoscale: &Autoscale{Min: 1, Max: 4}}, ""},
+			Options{Steps: []string{"Resize"}, DesiredCount: 1, CumulusVersion: "v21.3.3", Image: "cumuluss/cumulus-ecs-task:2.1.0", Autoscale: &Autoscale{Min: 1, Max: 4}}, "", 1},
 		// QueueGranules after ParsePdr, whose ReplaceConfig offloads the whole message.
 		{"ecs_task_token", filepath.Join(root, "fixtures", "deployments", "cumulus-tf"),
-			Options{Steps: []string{"parse_pdr_workflow.asl.json:QueueGranules"}, Target: TargetECSTaskToken}, "already migrated to ecs:runTask.waitForTaskToken"},
+			Options{Steps: []string{"parse_pdr_workflow.asl.json:QueueGranules"}, Target: TargetECSTaskToken}, "already migrated to ecs:runTask.waitForTaskToken", 1},
 		// Heredoc style, and a lambda:invoke step converted on the way.
 		{"ecs_task_token_heredoc", filepath.Join(root, "fixtures", "migrate", "ecs_heredoc"),
-			Options{Steps: []string{"QueueGranules"}, Target: TargetECSTaskToken}, "already migrated to ecs:runTask.waitForTaskToken"},
+			Options{Steps: []string{"QueueGranules"}, Target: TargetECSTaskToken}, "already migrated to ecs:runTask.waitForTaskToken", 1},
 	}
 }
 
@@ -131,8 +139,8 @@ func TestMigrateGolden(t *testing.T) {
 					}
 				}
 			}
-			if newTF != 1 {
-				t.Errorf("%d new .tf files, want 1", newTF)
+			if want := max(gc.newFiles, 1); newTF != want {
+				t.Errorf("%d new .tf files, want %d", newTF, want)
 			}
 			if err := (FileSet{}).Commit("", plan.Changes); err != nil {
 				t.Fatal(err)
@@ -164,15 +172,205 @@ func TestMigrateGolden(t *testing.T) {
 	}
 }
 
-func TestSelectAmbiguousStep(t *testing.T) {
+// TestSelectStepEveryWorkflow: --step NAME selects the Task states of that
+// name in every workflow and rendering; File.asl.json:NAME narrows it to
+// one file; a name nothing has is a selection error.
+func TestSelectStepEveryWorkflow(t *testing.T) {
 	dir := filepath.Join(standin.ModuleRoot(), "fixtures", "deployments", "cumulus-tf")
 	d := terraform.Load(dir, terraform.Options{})
-	_, err := Select(d, Options{Steps: []string{"QueueGranules"}})
-	if err == nil || !strings.Contains(err.Error(), "ambiguous") {
-		t.Fatalf("QueueGranules in two workflows: err = %v, want ambiguous", err)
+	files := func(tasks []*terraform.Task) []string {
+		var out []string
+		for _, tk := range tasks {
+			out = append(out, filepath.Base(tk.Rendering.Filename())+" "+tk.Rendering.BlockAddress())
+		}
+		sort.Strings(out)
+		return out
 	}
-	if _, err := Select(d, Options{Steps: []string{"NoSuchStep"}}); err == nil {
-		t.Fatal("an unknown step was accepted")
+	for _, c := range []struct {
+		step string
+		want []string
+	}{
+		{"QueueGranules", []string{"discover_granules_workflow.asl.json module.discover_granules_workflow", "parse_pdr_workflow.asl.json module.parse_pdr_workflow", "queue_granules_workflow.asl.json module.queue_granules_workflow"}},
+		{"SyncGranule", []string{"ingest_granule_workflow.asl.json module.ingest_granule_workflow",
+			"sync_granule_workflow.asl.json module.sync_granule_priority_workflow", "sync_granule_workflow.asl.json module.sync_granule_workflow"}},
+		{"parse_pdr_workflow.asl.json:QueueGranules", []string{"parse_pdr_workflow.asl.json module.parse_pdr_workflow"}},
+		{"sync_granule_workflow.asl.json:SyncGranule", []string{"sync_granule_workflow.asl.json module.sync_granule_priority_workflow", "sync_granule_workflow.asl.json module.sync_granule_workflow"}},
+	} {
+		tasks, err := Select(d, Options{Steps: []string{c.step}})
+		if err != nil {
+			t.Errorf("--step %s: %v", c.step, err)
+			continue
+		}
+		if got := files(tasks); strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+			t.Errorf("--step %s selects %q, want %q", c.step, got, c.want)
+		}
+	}
+	for _, bad := range []string{"NoSuchStep", "queue_granules_workflow.asl.json:SyncGranule"} {
+		var se *SelectionError
+		if _, err := Select(d, Options{Steps: []string{bad}}); !errors.As(err, &se) {
+			t.Errorf("--step %s: err = %v, want a SelectionError", bad, err)
+		}
+	}
+}
+
+// TestMigrateStepReusesOlderActivity: a deployment whose ingest SyncGranule
+// an older stepshift already migrated (to an activity it named after the
+// workflow) keeps that step as it is, and the other states reaching the
+// same Lambda run on that activity instead of a second one; only the
+// priority rendering's own Lambda gets a new worker.
+func TestMigrateStepReusesOlderActivity(t *testing.T) {
+	root := standin.ModuleRoot()
+	dir := copyDeployment(t, filepath.Join(root, "fixtures", "deployments", "cumulus-tf"))
+	overlay := filepath.Join(root, "fixtures", "migrate", "older_stepshift")
+	entries, err := os.ReadDir(overlay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(overlay, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := terraform.Load(dir, terraform.Options{})
+	if d.Diagnostics.HasErrors() {
+		t.Fatal(d.Diagnostics.Error())
+	}
+	errorsBefore := lintErrors(d)
+	opts := Options{Steps: []string{"SyncGranule"}, DesiredCount: 1}
+	plan, err := Migrate(d, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byFile := map[string]StepOutcome{}
+	for _, o := range plan.Steps {
+		byFile[filepath.Base(o.Workflow)] = o
+	}
+	if o := byFile["ingest_granule_workflow.asl.json"]; o.Status != StepAlreadyActivity {
+		t.Errorf("the step the older stepshift migrated: %+v, want already an activity", o)
+	}
+	o := byFile["sync_granule_workflow.asl.json"]
+	if o.Status != StepMigrated || strings.Join(o.Activities, " ") != "ingest_granule_workflow_sync_granule sync_granule_priority" {
+		t.Fatalf("sync_granule_workflow: %+v, want the older activity for Cumulus's Lambda and a new one for the priority Lambda\n%s", o, plan.Summary())
+	}
+	var newFiles []string
+	for _, c := range plan.Changes {
+		if c.IsNew() {
+			newFiles = append(newFiles, filepath.Base(c.Path))
+		}
+	}
+	if strings.Join(newFiles, " ") != "sync_granule_priority_ecs.tf" {
+		t.Errorf("new files %v, want only the priority Lambda's worker", newFiles)
+	}
+	if !strings.Contains(plan.Summary(), "aws_sfn_activity.ingest_granule_workflow_sync_granule, which an earlier migration wrote for module.cumulus.sync_granule_task") {
+		t.Errorf("the summary must say the activity is reused:\n%s", plan.Summary())
+	}
+	if err := (FileSet{}).Commit("", plan.Changes); err != nil {
+		t.Fatal(err)
+	}
+	migrated := terraform.Load(dir, terraform.Options{})
+	if migrated.Diagnostics.HasErrors() {
+		t.Fatal(migrated.Diagnostics.Error())
+	}
+	if bad := undeclaredReferences(migrated); len(bad) > 0 {
+		t.Errorf("undeclared references: %v", bad)
+	}
+	for key, f := range lintErrors(migrated) {
+		if _, had := errorsBefore[key]; !had {
+			t.Errorf("the migration brought a new lint error: %s", f)
+		}
+	}
+	plan2, err := Migrate(migrated, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan2.Pending() || strings.Count(plan2.Summary(), "already an activity") != 2 {
+		t.Errorf("second run is not a no-op:\n%s\n%s", plan2.Summary(), plan2.Diff())
+	}
+}
+
+// TestWorkerNamesFollowTheLambda: one template rendered twice, with two
+// Lambdas whose Terraform names reduce to the same base name, gets one
+// activity per Lambda, each named after its whole reference so neither
+// takes the other's name; the AWS names follow the resource names.
+func TestWorkerNamesFollowTheLambda(t *testing.T) {
+	dir := t.TempDir()
+	writeTestFile(t, dir, "a.asl.json", `{"StartAt": "Sync", "States": {"Sync": {"Type": "Task", "Resource": "${fn}", "End": true}}}`)
+	writeTestFile(t, dir, "main.tf", `variable "prefix" {
+  type = string
+}
+
+resource "aws_lambda_function" "sync_granule_task" {
+  function_name = "${var.prefix}-SyncGranule"
+  role          = "arn:aws:iam::123456789012:role/x"
+  handler       = "index.handler"
+  runtime       = "nodejs20.x"
+  memory_size   = 1024
+  timeout       = 300
+}
+
+data "aws_lambda_function" "sync_granule" {
+  function_name = "elsewhere-SyncGranule"
+}
+
+resource "aws_sfn_state_machine" "own" {
+  name       = "own"
+  role_arn   = "arn:aws:iam::123456789012:role/sfn"
+  definition = templatefile("${path.module}/a.asl.json", { fn = aws_lambda_function.sync_granule_task.arn })
+}
+
+resource "aws_sfn_state_machine" "shared" {
+  name       = "shared"
+  role_arn   = "arn:aws:iam::123456789012:role/sfn"
+  definition = templatefile("${path.module}/a.asl.json", { fn = data.aws_lambda_function.sync_granule.arn })
+}
+`)
+	d := terraform.Load(dir, terraform.Options{})
+	if d.Diagnostics.HasErrors() {
+		t.Fatal(d.Diagnostics.Error())
+	}
+	opts := Options{Steps: []string{"Sync"}, CumulusVersion: "v21.3.3", DesiredCount: 1}
+	plan, err := Migrate(d, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Steps) != 1 || plan.Steps[0].Status != StepMigrated ||
+		strings.Join(plan.Steps[0].Activities, " ") != "function_sync_granule data_sync_granule" {
+		t.Fatalf("want one state on two activities named after their Lambdas:\n%s", plan.Summary())
+	}
+	diff := plan.Diff()
+	for _, want := range []string{`name = "${var.prefix}-FunctionSyncGranule"`, `name = "${var.prefix}-DataSyncGranule"`,
+		"sync_activity_arn = aws_sfn_activity.function_sync_granule.id", "sync_activity_arn = aws_sfn_activity.data_sync_granule.id"} {
+		if !strings.Contains(diff, want) {
+			t.Errorf("the diff lacks %s:\n%s", want, diff)
+		}
+	}
+	if err := (FileSet{}).Commit("", plan.Changes); err != nil {
+		t.Fatal(err)
+	}
+	migrated := terraform.Load(dir, terraform.Options{})
+	for _, r := range migrated.Renderings {
+		tk := r.Tasks[0]
+		if tk.Target.Kind != terraform.TargetActivity {
+			t.Errorf("%s: the migrated Task reaches %v (%s), want its activity", r.BlockAddress(), tk.Target.Kind, tk.Target.Why)
+		}
+	}
+	plan2, err := Migrate(migrated, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan2.Pending() {
+		t.Errorf("second run is not a no-op:\n%s", plan2.Diff())
+	}
+}
+
+func writeTestFile(t *testing.T, dir, name, text string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -1,0 +1,242 @@
+package transpile
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stepshift/stepshift/terraform"
+)
+
+// TaskTokenContainer is the container name of every ecs-task-token task
+// definition. The state names the container in its ContainerOverrides, and
+// one workflow file rendered with two Lambdas reaches two task definitions
+// from the same state: their containers must be called alike.
+const TaskTokenContainer = "worker"
+
+// worker is what runs one Lambda's code once its Tasks are migrated: an
+// activity polled by a cumulus_ecs_service (the activity target) or an ECS
+// task definition (ecs-task-token). Every migrated Task reaching that
+// Lambda shares it, whichever workflow or rendering it is in.
+type worker struct {
+	key    string          // the Lambda's reference, plus "+parameters" for a task definition that applies them
+	name   string          // Terraform resource name: "sync_granule"
+	task   *terraform.Task // the first Task reaching the Lambda: its ARN, facts and usage size the worker
+	params bool            // ecs-task-token: the worker applies STEPSHIFT_PARAMETERS
+	// reused is set for an activity an earlier migration wrote for this
+	// Lambda: the Tasks migrated now point at it, no file is written.
+	reused bool
+	path   string   // the new .tf file
+	serves []string // "SyncGranule of x.asl.json (module.x)", for the file's header
+	notes  []string // what its creation decided, told on the step that created it
+
+	service *ServiceSpec
+	taskDef *TaskDefinitionSpec
+}
+
+// lambdaBaseName is the resource name a worker of the Lambda ref gets when
+// nothing else claims it: the Lambda's own Terraform name without the
+// "_task" Cumulus gives its task Lambdas ("module.cumulus.sync_granule_task"
+// -> "sync_granule", "aws_lambda_function.sync_granule_priority" ->
+// "sync_granule_priority"). The state's name alone would give two Lambdas
+// reached from same-named states one activity name.
+func lambdaBaseName(ref string) string {
+	parts := strings.Split(ref, ".")
+	last := parts[len(parts)-1]
+	if trimmed := strings.TrimSuffix(last, "_task"); trimmed != "" {
+		last = trimmed
+	}
+	return SnakeCase(last)
+}
+
+// lambdaQualifiedName is the name of a worker whose base name two Lambdas
+// of the deployment share: the whole reference
+// ("module.cumulus.sync_granule_task" -> "cumulus_sync_granule").
+func lambdaQualifiedName(ref string) string {
+	parts := strings.Split(ref, ".")
+	switch {
+	case parts[0] == "module" && len(parts) == 3:
+		return SnakeCase(parts[1]) + "_" + lambdaBaseName(ref)
+	case parts[0] == "data":
+		return "data_" + lambdaBaseName(ref)
+	case parts[0] == "module":
+		return "module_" + lambdaBaseName(ref)
+	}
+	return "function_" + lambdaBaseName(ref)
+}
+
+// sharedBaseNames lists the base names two or more Lambdas reached from
+// the deployment's root-module Tasks share. It is worked out over the whole
+// deployment, not the selection, so a Lambda's worker is named the same
+// whichever steps a run migrates.
+func sharedBaseNames(d *terraform.Deployment) map[string]bool {
+	refs := map[string]map[string]bool{}
+	for _, r := range d.Renderings {
+		if r.Module != d.Root {
+			continue
+		}
+		for _, t := range r.Tasks {
+			if t.Target.Kind != terraform.TargetLambda || t.Target.LambdaRef == "" {
+				continue
+			}
+			base := lambdaBaseName(t.Target.LambdaRef)
+			if refs[base] == nil {
+				refs[base] = map[string]bool{}
+			}
+			refs[base][t.Target.LambdaRef] = true
+		}
+	}
+	shared := map[string]bool{}
+	for base, rs := range refs {
+		if len(rs) > 1 {
+			shared[base] = true
+		}
+	}
+	return shared
+}
+
+// nameTaken reports whether a new worker called name would clash with
+// what the deployment or this run already has: any resource, module call
+// or file the worker's Terraform would add.
+func (m *migration) nameTaken(name string) bool {
+	root := m.d.Root
+	for _, addr := range []string{
+		"aws_sfn_activity." + name, "aws_ecs_task_definition." + name,
+		"aws_iam_role_policy." + name + "_heartbeat", "aws_iam_role_policy." + name + "_run_task", "aws_iam_role_policy." + name + "_worker",
+		"aws_cloudwatch_log_group." + name + "_worker", "aws_appautoscaling_target." + name + "_service", "aws_appautoscaling_policy." + name + "_backlog",
+	} {
+		if root.Resource(addr) != nil {
+			return true
+		}
+	}
+	if root.ModuleCall(name+"_service") != nil {
+		return true
+	}
+	for _, w := range m.workers {
+		if w.name == name {
+			return true
+		}
+	}
+	path := filepath.Join(root.Dir, name+"_ecs.tf")
+	if m.files[path] != nil {
+		return true
+	}
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// workerName picks a free, stable name for the worker of Lambda ref: its
+// base name, qualified by the whole reference when another Lambda of the
+// deployment has the same base name, numbered when that is taken too.
+func (m *migration) workerName(ref string, suffix string) string {
+	name := lambdaBaseName(ref)
+	if m.sharedBases[name] {
+		name = lambdaQualifiedName(ref)
+	}
+	name += suffix
+	if !m.nameTaken(name) {
+		return name
+	}
+	if q := lambdaQualifiedName(ref) + suffix; !m.nameTaken(q) {
+		return q
+	}
+	for i := 2; ; i++ {
+		if n := fmt.Sprintf("%s_%d", name, i); !m.nameTaken(n) {
+			return n
+		}
+	}
+}
+
+// existingActivities maps each Lambda ARN expression that an earlier
+// migration (by any stepshift version, or by hand following the Cumulus
+// recipe) already runs as an activity to that activity's resource name: a
+// root-module module call whose command passes `--activityArn
+// aws_sfn_activity.NAME.id` and `--lambdaArn EXPR`, with NAME declared.
+func existingActivities(root *terraform.Module) map[string]string {
+	out := map[string]string{}
+	calls := append([]*terraform.ModuleCall(nil), root.Calls...)
+	sort.SliceStable(calls, func(i, j int) bool { return calls[i].Name < calls[j].Name })
+	for _, c := range calls {
+		attr := c.Args["command"]
+		if attr == nil {
+			continue
+		}
+		tuple, ok := attr.Expr.(*hclsyntax.TupleConsExpr)
+		if !ok {
+			continue
+		}
+		var activity, lambda string
+		for i := 0; i+1 < len(tuple.Exprs); i++ {
+			switch literalString(tuple.Exprs[i]) {
+			case "--activityArn":
+				if names := traversalText(tuple.Exprs[i+1]); len(names) == 3 && names[0] == "aws_sfn_activity" && names[2] == "id" {
+					activity = names[1]
+				}
+			case "--lambdaArn":
+				lambda = strings.Join(traversalText(tuple.Exprs[i+1]), ".")
+			}
+		}
+		if activity == "" || lambda == "" || root.Resource("aws_sfn_activity."+activity) == nil {
+			continue
+		}
+		if _, ok := out[lambda]; !ok {
+			out[lambda] = activity
+		}
+	}
+	return out
+}
+
+// literalString is the value of a plain quoted string expression, "" for
+// anything else.
+func literalString(expr hclsyntax.Expression) string {
+	t, ok := expr.(*hclsyntax.TemplateExpr)
+	if !ok || len(t.Parts) != 1 {
+		return ""
+	}
+	lit, ok := t.Parts[0].(*hclsyntax.LiteralValueExpr)
+	if !ok || !lit.Val.Type().Equals(cty.String) || lit.Val.IsNull() || !lit.Val.IsKnown() {
+		return ""
+	}
+	return lit.Val.AsString()
+}
+
+// traversalText is the names of a plain reference ("a.b.c"), nil when the
+// expression is anything else or indexes.
+func traversalText(expr hclsyntax.Expression) []string {
+	st, ok := expr.(*hclsyntax.ScopeTraversalExpr)
+	if !ok {
+		return nil
+	}
+	var names []string
+	for _, tr := range st.Traversal {
+		switch tr := tr.(type) {
+		case hcl.TraverseRoot:
+			names = append(names, tr.Name)
+		case hcl.TraverseAttr:
+			names = append(names, tr.Name)
+		default:
+			return nil
+		}
+	}
+	return names
+}
+
+// CamelCase turns a snake_case resource name into the CamelCase the AWS
+// names of a worker use, as Cumulus names its resources
+// ("sync_granule_priority" -> "SyncGranulePriority").
+func CamelCase(snake string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(snake, "_") {
+		if part == "" {
+			continue
+		}
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return b.String()
+}
