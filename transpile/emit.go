@@ -20,7 +20,7 @@ const (
 	ClusterVariable = "stepshift_ecs_cluster_arn"
 )
 
-// ServiceSpec is everything the Terraform of one migrated step needs. The
+// ServiceSpec is everything the Terraform of one Lambda's activity worker needs. The
 // *Expr fields are Terraform traversals ("module.cumulus.queue_granules_task.task_arn").
 type ServiceSpec struct {
 	Name              string   // resource name, snake case: "queue_granules"
@@ -96,7 +96,7 @@ func servesComment(serves []string) string {
 // ActivityAddress is the activity's Terraform address.
 func (s *ServiceSpec) ActivityAddress() string { return "aws_sfn_activity." + s.Name }
 
-// EmitService renders the new `<workflow>_<step>_ecs.tf` file. The result
+// EmitService renders the new `<name>_ecs.tf` file of an activity worker. The result
 // is hclwrite.Format-clean by construction (it is formatted last).
 func EmitService(s *ServiceSpec) ([]byte, error) {
 	f := hclwrite.NewEmptyFile()

@@ -13,7 +13,7 @@ import (
 // workflow module does not say which role that is.
 const StateMachineRoleVariable = "stepshift_state_machine_role_name"
 
-// TaskDefinitionSpec is everything the Terraform of one ecs-task-token
+// TaskDefinitionSpec is everything the Terraform of one Lambda's ecs-task-token
 // step needs. The *Expr fields are Terraform traversals.
 type TaskDefinitionSpec struct {
 	Name              string   // resource name, snake case: "queue_granules"
@@ -51,7 +51,7 @@ func (s *TaskDefinitionSpec) command() []string {
 	return append(cmd, "--lambda-arn", "${"+s.LambdaARNExpr+"}", "--heartbeat", fmt.Sprint(s.HeartbeatMillis))
 }
 
-// EmitTaskDefinition renders the new `<workflow>_<step>_ecs.tf` file of an
+// EmitTaskDefinition renders the new `<name>_ecs.tf` file of an
 // ecs-task-token step. Like EmitService, its output is hclwrite.Format-clean.
 func EmitTaskDefinition(s *TaskDefinitionSpec) ([]byte, error) {
 	f := hclwrite.NewEmptyFile()

@@ -24,7 +24,7 @@ const (
 
 // Options are the choices of `stepshift migrate`.
 type Options struct {
-	Steps     []string          // --step NAME or File.asl.json:NAME
+	Steps     []string          // --step NAME (every Task state of that name) or File.asl.json:NAME
 	AllLambda bool              // --all-lambda
 	Tasks     []*terraform.Task // chosen by the caller (--over-limit: the CLI asks lint)
 
