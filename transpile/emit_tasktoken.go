@@ -14,7 +14,7 @@ import (
 const StateMachineRoleVariable = "stepshift_state_machine_role_name"
 
 // TaskDefinitionSpec is everything the Terraform of one Lambda's ecs-task-token
-// step needs. The *Expr fields are Terraform traversals.
+// worker needs. The *Expr fields are Terraform traversals.
 type TaskDefinitionSpec struct {
 	Name              string   // resource name, snake case: "queue_granules"
 	DisplayName       string   // the CamelCase name in the AWS names: "QueueGranules"

@@ -367,6 +367,96 @@ resource "aws_sfn_state_machine" "shared" {
 	}
 }
 
+// TestTaskTokenPerLambda: with --target ecs-task-token, a template rendered
+// with two Lambdas binds its task-definition variable to each rendering's
+// own task definition, and both task definitions call their container
+// what the one state names in its overrides.
+func TestTaskTokenPerLambda(t *testing.T) {
+	dir := t.TempDir()
+	writeTestFile(t, dir, "a.asl.json", `{
+  "StartAt": "First",
+  "States": {
+    "First": {"Type": "Task", "Resource": "${first}", "Parameters": {"cma": {"event.$": "$", "ReplaceConfig": {"FullMessage": true}}}, "Next": "Sync"},
+    "Sync": {"Type": "Task", "Resource": "${fn}", "Parameters": {"cma": {"event.$": "$", "ReplaceConfig": {"FullMessage": true}}}, "End": true}
+  }
+}`)
+	writeTestFile(t, dir, "main.tf", `variable "prefix" {
+  type = string
+}
+
+resource "aws_lambda_function" "first" {
+  function_name = "${var.prefix}-First"
+  role          = "arn:aws:iam::123456789012:role/x"
+  handler       = "index.handler"
+  runtime       = "nodejs20.x"
+}
+
+resource "aws_lambda_function" "sync" {
+  function_name = "${var.prefix}-Sync"
+  role          = "arn:aws:iam::123456789012:role/x"
+  handler       = "index.handler"
+  runtime       = "nodejs20.x"
+}
+
+resource "aws_lambda_function" "sync_priority" {
+  function_name = "${var.prefix}-SyncPriority"
+  role          = "arn:aws:iam::123456789012:role/x"
+  handler       = "index.handler"
+  runtime       = "nodejs20.x"
+}
+
+resource "aws_sfn_state_machine" "plain" {
+  name       = "plain"
+  role_arn   = "arn:aws:iam::123456789012:role/sfn"
+  definition = templatefile("${path.module}/a.asl.json", { first = aws_lambda_function.first.arn, fn = aws_lambda_function.sync.arn })
+}
+
+resource "aws_sfn_state_machine" "priority" {
+  name       = "priority"
+  role_arn   = "arn:aws:iam::123456789012:role/sfn"
+  definition = templatefile("${path.module}/a.asl.json", { first = aws_lambda_function.first.arn, fn = aws_lambda_function.sync_priority.arn })
+}
+`)
+	d := terraform.Load(dir, terraform.Options{})
+	if d.Diagnostics.HasErrors() {
+		t.Fatal(d.Diagnostics.Error())
+	}
+	opts := Options{Steps: []string{"Sync"}, Target: TargetECSTaskToken}
+	plan, err := Migrate(d, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Steps) != 1 || plan.Steps[0].Status != StepMigrated || strings.Join(plan.Steps[0].TaskDefinitions, " ") != "sync sync_priority" {
+		t.Fatalf("want Sync on one task definition per Lambda:\n%s", plan.Summary())
+	}
+	diff := plan.Diff()
+	for _, want := range []string{
+		"sync_task_definition_arn = aws_ecs_task_definition.sync.arn", "sync_task_definition_arn = aws_ecs_task_definition.sync_priority.arn",
+		`"TaskDefinition": "${sync_task_definition_arn}"`, `"Name": "` + TaskTokenContainer + `"`,
+	} {
+		if !strings.Contains(diff, want) {
+			t.Errorf("the diff lacks %s:\n%s", want, diff)
+		}
+	}
+	if n := strings.Count(diff, `name              = "`+TaskTokenContainer+`"`); n != 2 {
+		t.Errorf("%d task definitions name their container %q, want 2", n, TaskTokenContainer)
+	}
+	if err := (FileSet{}).Commit("", plan.Changes); err != nil {
+		t.Fatal(err)
+	}
+	migrated := terraform.Load(dir, terraform.Options{})
+	if bad := undeclaredReferences(migrated); len(bad) > 0 {
+		t.Errorf("undeclared references: %v", bad)
+	}
+	plan2, err := Migrate(migrated, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan2.Pending() || !strings.Contains(plan2.Summary(), "already migrated to ecs:runTask.waitForTaskToken") {
+		t.Errorf("second run is not a no-op:\n%s\n%s", plan2.Summary(), plan2.Diff())
+	}
+}
+
 func writeTestFile(t *testing.T, dir, name, text string) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
