@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
 	"github.com/stepshift/stepshift/terraform"
@@ -72,7 +74,11 @@ type StepOutcome struct {
 	// now reads (templatefile style); each rendering's map binds it.
 	TemplateVariable string
 	Reason           string   // why refused
-	Notes            []string // what changed besides the Resource
+	// Unsupported tells that the refusal is about how the deployment's
+	// Terraform is written (a shape migrate cannot edit), not about the
+	// step; Reason then starts with the .tf position.
+	Unsupported bool
+	Notes       []string // what changed besides the Resource
 }
 
 // workerList renders the outcome's activities or task definitions for the
@@ -155,6 +161,18 @@ func (p *Plan) Summary() string {
 	return b.String()
 }
 
+// Unsupported reports whether a selected step was refused because of how
+// the deployment's Terraform is written (exit 2: configuration migrate
+// cannot edit), rather than because of the step itself.
+func (p *Plan) Unsupported() bool {
+	for _, s := range p.Steps {
+		if s.Status == StepRefused && s.Unsupported {
+			return true
+		}
+	}
+	return false
+}
+
 // Refused reports whether any selected step was refused.
 func (p *Plan) Refused() bool {
 	for _, s := range p.Steps {
@@ -224,7 +242,7 @@ func Select(d *terraform.Deployment, opts Options) ([]*terraform.Task, error) {
 		for _, r := range d.Renderings {
 			for _, t := range r.Tasks {
 				// Steps migrated before are selected too, so a second run says so.
-				if t.Target.Kind == terraform.TargetLambda || t.Target.Kind == terraform.TargetActivity || isTaskTokenState(t.State) {
+				if t.Target.Kind == terraform.TargetLambda || isLambdaTask(t) || t.Target.Kind == terraform.TargetActivity || isTaskTokenState(t.State) {
 					add(t)
 				}
 			}
@@ -392,6 +410,14 @@ func (m *migration) refuse(s *step, format string, args ...any) {
 	m.plan.Steps = append(m.plan.Steps, o)
 }
 
+// unsupported refuses s because of the Terraform at rng, naming it first.
+func (m *migration) unsupported(s *step, rng hcl.Range, format string, args ...any) {
+	o := m.outcome(s, s.tasks[0])
+	o.Status, o.Unsupported = StepRefused, true
+	o.Reason = fmt.Sprintf("%s:%d:%d: %s", m.plan.rel(rng.Filename), rng.Start.Line, rng.Start.Column, fmt.Sprintf(format, args...))
+	m.plan.Steps = append(m.plan.Steps, o)
+}
+
 // renderingPhrase names a rendering in a refusal when the state has several.
 func renderingPhrase(s *step, t *terraform.Task) string {
 	if len(s.tasks) == 1 {
@@ -454,7 +480,8 @@ func (m *migration) restore(st runState) {
 // for the Lambda are reused.
 func (m *migration) workerFor(t *terraform.Task, params bool) (*worker, error) {
 	taskToken := m.opts.Target == TargetECSTaskToken
-	ref := t.Target.LambdaRef
+	lt, _ := lambdaOf(t)
+	ref := lt.ref
 	key := ref
 	if taskToken && params {
 		key += "+parameters"
@@ -463,7 +490,7 @@ func (m *migration) workerFor(t *terraform.Task, params bool) (*worker, error) {
 		return w, nil
 	}
 	w := &worker{key: key, task: t, params: params}
-	if name, ok := m.existing[lambdaARNExpr(t)]; ok && !taskToken {
+	if name, ok := m.existing[lt.arn]; ok && !taskToken {
 		w.name, w.reused = name, true
 		w.notes = []string{fmt.Sprintf("runs on aws_sfn_activity.%s, which an earlier migration wrote for %s", name, ref)}
 	} else {
@@ -516,27 +543,49 @@ func (m *migration) migrate(s *step) {
 		m.refuse(s, "it is not a Task state")
 		return
 	}
-	// The file is edited once for every rendering: each must reach a
-	// Lambda migrate can reference, from the root module.
+	// The file is edited once for every rendering: each must be in the
+	// root module, bind its template variables in a map literal migrate can
+	// add to, and reach a Lambda migrate can reference.
 	for _, t := range s.tasks {
-		if t.Target.Kind != terraform.TargetLambda {
-			why := t.Target.Why
-			if why == "" {
-				why = "it resolves to a " + t.Target.Kind.String()
+		if rn := t.Rendering; rn.Module != m.d.Root {
+			m.unsupported(s, rn.Attribute.SrcRange, "%s renders the workflow inside %s; migrate writes Terraform in the root module only: migrate that module's own folder, or render the workflow from the root module",
+				rn.BlockAddress(), rn.Module.Address())
+			return
+		}
+	}
+	for _, t := range s.tasks {
+		if rn := t.Rendering; rn.Kind == terraform.Templatefile && rn.Map == nil && len(rn.Call.Args) == 2 {
+			vars := rn.Call.Args[1]
+			m.unsupported(s, vars.Range(), "the templatefile() variables of %s are %s, not a map literal migrate can add the activity's variable to; write them as { name = value, ... } in the call",
+				rn.BlockAddress(), exprText(m.d, vars))
+			return
+		}
+	}
+	for _, t := range s.tasks {
+		if t.Target.Kind == terraform.TargetLambda || isLambdaTask(t) {
+			continue
+		}
+		why := t.Target.Why
+		switch {
+		case why == "" && t.Target.Address != "":
+			why = "it resolves to " + t.Target.Address
+		case why == "":
+			why = "it resolves to a " + t.Target.Kind.String()
+		}
+		if t.Target.Kind == terraform.TargetUnknown && t.Target.ExprRange.Filename != "" {
+			m.unsupported(s, t.Target.ExprRange, "the Resource%s is %s, which migrate cannot follow to a Lambda (%s)", renderingPhrase(s, t), t.Target.Expr, why)
+			return
+		}
+		m.refuse(s, "its Resource%s is not a Lambda migrate can identify (%s)", renderingPhrase(s, t), why)
+		return
+	}
+	for _, t := range s.tasks {
+		if !isLambdaTask(t) {
+			if t.Target.ExprRange.Filename != "" {
+				m.unsupported(s, t.Target.ExprRange, "the Lambda behind %s%s is not a resource or Cumulus task output migrate can reference in Terraform (write the map value as aws_lambda_function.NAME.arn or module.NAME.TASK.task_arn)", t.Target.Expr, renderingPhrase(s, t))
+			} else {
+				m.refuse(s, "the Lambda behind %s%s is not a resource or Cumulus task output migrate can reference in Terraform", t.Target.Expr, renderingPhrase(s, t))
 			}
-			m.refuse(s, "its Resource%s is not a Lambda migrate can identify (%s)", renderingPhrase(s, t), why)
-			return
-		}
-	}
-	for _, t := range s.tasks {
-		if t.Rendering.Module != m.d.Root {
-			m.refuse(s, "the workflow is rendered inside %s; migrate writes Terraform in the root module only", t.Rendering.Module.Address())
-			return
-		}
-	}
-	for _, t := range s.tasks {
-		if t.Target.LambdaRef == "" {
-			m.refuse(s, "the Lambda behind %s%s is not a resource or Cumulus task output migrate can reference in Terraform", t.Target.Expr, renderingPhrase(s, t))
 			return
 		}
 	}
@@ -547,14 +596,6 @@ func (m *migration) migrate(s *step) {
 		if reason := taskTokenRefusal(first.State); reason != "" {
 			m.refuse(s, "%s", reason)
 			return
-		}
-	}
-	if r.Kind == terraform.Templatefile {
-		for _, t := range s.tasks {
-			if t.Rendering.Map == nil {
-				m.refuse(s, "the templatefile() vars of %s are not a literal map migrate can add to", t.Rendering.BlockAddress())
-				return
-			}
 		}
 	}
 	f, err := m.file(s.file)
@@ -722,13 +763,16 @@ func (m *migration) migrate(s *step) {
 func (m *migration) service(w *worker) (*ServiceSpec, []string, error) {
 	var notes []string
 	t := w.task
+	lt, _ := lambdaOf(t)
 	spec := &ServiceSpec{
-		Name: w.name, DisplayName: CamelCase(w.name), Lambda: t.Target.LambdaRef,
+		Name: w.name, DisplayName: CamelCase(w.name), Lambda: lt.ref,
 		Image: m.opts.Image, DesiredCount: m.opts.DesiredCount, Autoscale: m.opts.Autoscale,
 		HeartbeatMillis:  m.opts.HeartbeatSeconds * 1000 / 4,
-		LastModifiedExpr: t.Target.LastModifiedExpr,
+		LastModifiedExpr: lt.lastModified, LambdaARNExpr: lt.arn,
 	}
-	spec.LambdaARNExpr = lambdaARNExpr(t)
+	if lt.note != "" {
+		notes = append(notes, lt.note)
+	}
 	src, err := m.moduleSource()
 	if err != nil {
 		return nil, nil, err
@@ -792,15 +836,6 @@ func (m *migration) declareRegion() bool {
 	return true
 }
 
-// lambdaARNExpr is the Terraform expression of the Lambda's ARN: the
-// Cumulus task output's task_arn, or the resource's arn.
-func lambdaARNExpr(t *terraform.Task) string {
-	if strings.HasPrefix(t.Target.LambdaRef, "module.") {
-		return t.Target.LambdaRef + ".task_arn"
-	}
-	return t.Target.LambdaRef + ".arn"
-}
-
 // tagsExpr is what new resources are tagged with: the deployment's own
 // tags when it has them.
 func (m *migration) tagsExpr() string {
@@ -848,9 +883,10 @@ func (m *migration) sizing(t *terraform.Task) (cpu, reservation int, notes []str
 func (m *migration) taskDefinition(w *worker) (*TaskDefinitionSpec, []string, error) {
 	var notes []string
 	t, name := w.task, w.name
+	lt, _ := lambdaOf(t)
 	spec := &TaskDefinitionSpec{
-		Name: name, DisplayName: CamelCase(name), Lambda: t.Target.LambdaRef,
-		LambdaARNExpr: lambdaARNExpr(t), Image: m.opts.Image, Parameters: w.params,
+		Name: name, DisplayName: CamelCase(name), Lambda: lt.ref,
+		LambdaARNExpr: lt.arn, Image: m.opts.Image, Parameters: w.params,
 		HeartbeatMillis: m.opts.HeartbeatSeconds * 1000 / 4,
 		TagsExpr:        m.tagsExpr(),
 	}
@@ -914,6 +950,15 @@ func (m *migration) clusterARN() string {
 		}
 	}
 	return "var." + ClusterVariable
+}
+
+// exprText is an expression as written in its .tf file.
+func exprText(d *terraform.Deployment, expr hclsyntax.Expression) string {
+	rng := expr.Range()
+	if f := d.Files[rng.Filename]; f != nil && rng.End.Byte <= len(f.Bytes) {
+		return strings.Join(strings.Fields(string(rng.SliceBytes(f.Bytes))), " ")
+	}
+	return "an expression"
 }
 
 // finish turns the pending files into the plan's changes: each new

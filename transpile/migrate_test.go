@@ -63,6 +63,10 @@ func goldenCases(t testing.TB) []goldenCase {
 		// rendering of the same file reaches the deployment's own Lambda and gets its own.
 		{"sync_granule", filepath.Join(root, "fixtures", "deployments", "cumulus-tf"),
 			Options{Steps: []string{"SyncGranule"}, DesiredCount: 1}, "", 2},
+		// Shapes of public Cumulus deployments: templates in a subfolder, ":" maps with a
+		// trailing comma, a rendering in a local, an indented heredoc, a Cumulus task read
+		// through another stack's remote state.
+		{"shapes", filepath.Join(root, "fixtures", "migrate", "shapes"), Options{AllLambda: true, DesiredCount: 1}, "", 3},
 		{"heredoc", filepath.Join(root, "fixtures", "migrate", "heredoc"), Options{Steps: []string{"SyncGranule"}, DesiredCount: 1}, "", 1},
 		{"lambda_invoke", filepath.Join(root, "fixtures", "migrate", "invoke"),
 			Options{Steps: []string{"Resize"}, DesiredCount: 1, CumulusVersion: "v21.3.3", Image: "cumuluss/cumulus-ecs-task:2.1.0", Autoscale: &Autoscale{Min: 1, Max: 4}}, "", 1},
@@ -461,6 +465,55 @@ func writeTestFile(t *testing.T, dir, name, text string) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestMigrateRefusesUnsupportedShapes: a step the deployment's Terraform
+// keeps from migrating (templatefile() variables that are not a map
+// literal, a workflow rendered in a child module) is refused with the
+// position of that Terraform, marked Unsupported (the CLI's exit 2), and
+// changes nothing. The summaries are golden (fixtures/migrate/unsupported.summary).
+func TestMigrateRefusesUnsupportedShapes(t *testing.T) {
+	dir := filepath.Join(standin.ModuleRoot(), "fixtures", "migrate", "unsupported")
+	d := terraform.Load(dir, terraform.Options{})
+	if d.Diagnostics.HasErrors() {
+		t.Fatal(d.Diagnostics.Error())
+	}
+	var got strings.Builder
+	for _, step := range []string{"LocalVars", "VariableVars", "MergedVars", "InChild"} {
+		plan, err := Migrate(d, Options{Steps: []string{step}, DesiredCount: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(plan.Steps) != 1 || plan.Steps[0].Status != StepRefused || !plan.Unsupported() {
+			t.Errorf("%s: want refused as unsupported:\n%s", step, plan.Summary())
+		}
+		if plan.Pending() {
+			t.Errorf("%s: a refused step changes files:\n%s", step, plan.Diff())
+		}
+		got.WriteString(plan.Summary())
+	}
+	golden := filepath.Join(standin.ModuleRoot(), "fixtures", "migrate", "unsupported.summary")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -run TestMigrateRefusesUnsupportedShapes -update)", err)
+	}
+	if got.String() != string(want) {
+		t.Errorf("summaries differ from %s:\n%s", golden, got.String())
+	}
+	// A refusal about the step itself is not a configuration problem.
+	plan, err := Migrate(terraform.Load(filepath.Join(standin.ModuleRoot(), "fixtures", "deployments", "cumulus-tf"), terraform.Options{}),
+		Options{Steps: []string{"SyncGranule"}, Target: TargetECSTaskToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !plan.Refused() || plan.Unsupported() {
+		t.Errorf("an ECS-override refusal must be a plain refusal:\n%s", plan.Summary())
 	}
 }
 

@@ -63,6 +63,8 @@ func lambdaQualifiedName(ref string) string {
 	switch {
 	case parts[0] == "module" && len(parts) == 3:
 		return SnakeCase(parts[1]) + "_" + lambdaBaseName(ref)
+	case parts[0] == "data" && len(parts) > 2 && parts[1] == "terraform_remote_state":
+		return SnakeCase(parts[2]) + "_" + lambdaBaseName(ref)
 	case parts[0] == "data":
 		return "data_" + lambdaBaseName(ref)
 	case parts[0] == "module":
@@ -82,14 +84,15 @@ func sharedBaseNames(d *terraform.Deployment) map[string]bool {
 			continue
 		}
 		for _, t := range r.Tasks {
-			if t.Target.Kind != terraform.TargetLambda || t.Target.LambdaRef == "" {
+			lt, ok := lambdaOf(t)
+			if !ok {
 				continue
 			}
-			base := lambdaBaseName(t.Target.LambdaRef)
+			base := lambdaBaseName(lt.ref)
 			if refs[base] == nil {
 				refs[base] = map[string]bool{}
 			}
-			refs[base][t.Target.LambdaRef] = true
+			refs[base][lt.ref] = true
 		}
 	}
 	shared := map[string]bool{}
@@ -239,4 +242,74 @@ func CamelCase(snake string) string {
 		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
 	}
 	return b.String()
+}
+
+// lambdaTarget is the Lambda a Task reaches, as migrate references it in
+// the Terraform it writes.
+type lambdaTarget struct {
+	// ref names the Lambda's object: "module.cumulus.sync_granule_task",
+	// "aws_lambda_function.x", "data.terraform_remote_state.cumulus.outputs.sync_granule_task".
+	ref          string
+	arn          string // the ARN expression the worker is given
+	lastModified string // "" when none can be named
+	note         string // what the reference leaves to the reader
+}
+
+// lambdaOf returns the Lambda t reaches; ok is false when migrate cannot
+// name it in Terraform.
+func lambdaOf(t *terraform.Task) (lambdaTarget, bool) {
+	switch t.Target.Kind {
+	case terraform.TargetLambda:
+		ref := t.Target.LambdaRef
+		if ref == "" {
+			return lambdaTarget{}, false
+		}
+		lt := lambdaTarget{ref: ref, lastModified: t.Target.LastModifiedExpr}
+		switch {
+		case strings.HasPrefix(ref, "module.") && strings.Count(ref, ".") == 1:
+			// A task's own deploy module: its ARN is the output the
+			// workflow reads, whatever that output is called.
+			names := exprNames(t.Target.Expr)
+			if len(names) != 3 || names[0]+"."+names[1] != ref {
+				return lambdaTarget{}, false
+			}
+			lt.arn = strings.Join(names, ".")
+		case strings.HasPrefix(ref, "module."):
+			lt.arn = ref + ".task_arn"
+		default:
+			lt.arn = ref + ".arn"
+		}
+		return lt, true
+	case terraform.TargetOther, terraform.TargetUnknown:
+		// A Cumulus task output another stack exports, read through its
+		// remote state, as deployments that keep workflows apart from the
+		// cumulus module do.
+		names := exprNames(t.Target.Expr)
+		if len(names) == 6 && names[0] == "data" && names[1] == "terraform_remote_state" && names[3] == "outputs" && names[5] == "task_arn" {
+			ref := strings.Join(names[:5], ".")
+			return lambdaTarget{ref: ref, arn: ref + ".task_arn",
+				note: fmt.Sprintf("the Lambda comes from %s: the worker is not given --lastModified (add %s.last_modified_date if that stack's output has it, so ECS redeploys when the Lambda changes)", ref, ref)}, true
+		}
+	}
+	return lambdaTarget{}, false
+}
+
+// isLambdaTask reports whether t reaches a Lambda migrate can reference.
+func isLambdaTask(t *terraform.Task) bool {
+	_, ok := lambdaOf(t)
+	return ok
+}
+
+// exprNames is the names of a plain reference written as text
+// ("a.b.c" or "${a.b.c}"), nil for anything else.
+func exprNames(text string) []string {
+	text = strings.TrimSpace(text)
+	if strings.HasPrefix(text, "${") && strings.HasSuffix(text, "}") {
+		text = strings.TrimSpace(text[2 : len(text)-1])
+	}
+	expr, diags := hclsyntax.ParseExpression([]byte(text), "", hcl.InitialPos)
+	if diags.HasErrors() {
+		return nil
+	}
+	return traversalText(expr)
 }

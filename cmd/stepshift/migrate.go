@@ -160,6 +160,11 @@ func migrateAction(c *cli.Context) error {
 		fmt.Fprint(out, plan.Diff())
 		fmt.Fprint(errw, plan.Summary())
 	}
+	if plan.Unsupported() {
+		// A step the Terraform around it keeps from migrating: the
+		// configuration has to change first (the summary says where).
+		return &exitError{code: exitUsage}
+	}
 	if plan.Refused() {
 		return &exitError{code: exitFindings}
 	}

@@ -232,3 +232,21 @@ func TestMigrateStepEveryState(t *testing.T) {
 		t.Errorf("File.asl.json:NAME must narrow the choice to that file:\n%s", narrowed)
 	}
 }
+
+// TestMigrateUnsupportedShapeIsExit2: a step the deployment's Terraform
+// keeps from migrating is a configuration problem: exit 2, with the .tf
+// position in the summary, and nothing written.
+func TestMigrateUnsupportedShapeIsExit2(t *testing.T) {
+	inModuleRoot(t)
+	deployment := filepath.Join("fixtures", "migrate", "unsupported")
+	code, out, errOut := runCLI(t, "", "migrate", "--step", "LocalVars", deployment)
+	if code != exitUsage {
+		t.Errorf("exit %d, want %d\n%s%s", code, exitUsage, out, errOut)
+	}
+	if !strings.Contains(errOut, "local_vars.asl.json:5:5: LocalVars: not migrated: main.tf:28:81: the templatefile() variables of module.local_vars_workflow are local.workflow_vars") {
+		t.Errorf("the summary must name the templatefile() variables' position:\n%s", errOut)
+	}
+	if out != "" {
+		t.Errorf("a refused step printed a diff:\n%s", out)
+	}
+}
