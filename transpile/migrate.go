@@ -73,7 +73,7 @@ type StepOutcome struct {
 	// TemplateVariable is the templatefile() variable the state's Resource
 	// now reads (templatefile style); each rendering's map binds it.
 	TemplateVariable string
-	Reason           string   // why refused
+	Reason           string // why refused
 	// Unsupported tells that the refusal is about how the deployment's
 	// Terraform is written (a shape migrate cannot edit), not about the
 	// step; Reason then starts with the .tf position.
