@@ -235,7 +235,12 @@ func Select(d *terraform.Deployment, opts Options) ([]*terraform.Task, error) {
 			if file != "" {
 				where = file
 			}
-			return nil, &SelectionError{fmt.Sprintf("--step %s: no Task state of that name in %s", spec, where)}
+			msg := fmt.Sprintf("--step %s: no Task state of that name in %s", spec, where)
+			if unread := unreadDefinitions(d); len(unread) > 0 {
+				// A state there is invisible: say where, and what migrate reads.
+				msg += "; migrate reads workflows rendered by templatefile() or written as heredocs in the root module, not these definitions:\n  " + strings.Join(unread, "\n  ")
+			}
+			return nil, &SelectionError{msg}
 		}
 	}
 	if opts.AllLambda {
@@ -952,11 +957,16 @@ func (m *migration) clusterARN() string {
 	return "var." + ClusterVariable
 }
 
-// exprText is an expression as written in its .tf file.
+// exprText is an expression as written in its .tf file, on one line and
+// cut at 80 characters.
 func exprText(d *terraform.Deployment, expr hclsyntax.Expression) string {
 	rng := expr.Range()
 	if f := d.Files[rng.Filename]; f != nil && rng.End.Byte <= len(f.Bytes) {
-		return strings.Join(strings.Fields(string(rng.SliceBytes(f.Bytes))), " ")
+		text := strings.Join(strings.Fields(string(rng.SliceBytes(f.Bytes))), " ")
+		if r := []rune(text); len(r) > 80 {
+			text = string(r[:77]) + "..."
+		}
+		return text
 	}
 	return "an expression"
 }

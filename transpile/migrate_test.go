@@ -517,6 +517,34 @@ func TestMigrateRefusesUnsupportedShapes(t *testing.T) {
 	}
 }
 
+// TestSelectNamesUnreadDefinitions: a --step that matches nothing in a
+// deployment whose definitions migrate does not read (a module output,
+// jsonencode()) names each, positioned.
+func TestSelectNamesUnreadDefinitions(t *testing.T) {
+	d := terraform.Load(filepath.Join(standin.ModuleRoot(), "fixtures", "migrate", "unread"), terraform.Options{})
+	if d.Diagnostics.HasErrors() {
+		t.Fatal(d.Diagnostics.Error())
+	}
+	_, err := Select(d, Options{Steps: []string{"BuildImageSets"}})
+	var se *SelectionError
+	if !errors.As(err, &se) {
+		t.Fatalf("err = %v, want a SelectionError", err)
+	}
+	for _, want := range []string{
+		"main.tf:13:30: the state_machine_definition of module.browse_image_workflow is module.bignbit_module.workflow_definition",
+		"main.tf:19:16: the definition of aws_sfn_state_machine.encoded is jsonencode({",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error lacks %q:\n%v", want, err)
+		}
+	}
+	// A deployment whose definitions are all read adds no such list.
+	d = terraform.Load(filepath.Join(standin.ModuleRoot(), "fixtures", "deployments", "cumulus-tf"), terraform.Options{})
+	if _, err := Select(d, Options{Steps: []string{"NoSuchStep"}}); err == nil || strings.Contains(err.Error(), "not these definitions") {
+		t.Errorf("cumulus-tf: err = %v", err)
+	}
+}
+
 // BenchmarkMigrateOverLimit is the in-process part of the 150 ms budget of
 // `migrate --over-limit` on the bundled example: load the deployment and
 // plan every Lambda step (a superset of the over-limit ones).
