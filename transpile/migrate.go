@@ -223,7 +223,7 @@ func Select(d *terraform.Deployment, opts Options) ([]*terraform.Task, error) {
 				if t.State.Name != name {
 					continue
 				}
-				if file != "" && filepath.Base(r.Filename()) != filepath.Base(file) && r.Filename() != file {
+				if file != "" && !sameWorkflowFile(d.Dir, r.Filename(), file) {
 					continue
 				}
 				matched = true
@@ -254,6 +254,22 @@ func Select(d *terraform.Deployment, opts Options) ([]*terraform.Task, error) {
 		}
 	}
 	return chosen, nil
+}
+
+// sameWorkflowFile reports whether the File part of --step File:NAME names
+// the workflow file path: by base name when it has no folder
+// ("x.asl.json"), else as a path from the deployment folder or the
+// current directory ("templates/x.asl.json"), so two templates of one
+// name in different folders can be told apart.
+func sameWorkflowFile(dir, path, file string) bool {
+	if !strings.ContainsAny(file, `/\`) {
+		return filepath.Base(path) == file
+	}
+	file = filepath.Clean(filepath.FromSlash(file))
+	if filepath.Clean(path) == file || filepath.Clean(path) == filepath.Join(dir, file) {
+		return true
+	}
+	return false
 }
 
 // Migrate plans the migration of the selected steps of deployment d.

@@ -215,6 +215,15 @@ func TestSelectStepEveryWorkflow(t *testing.T) {
 			t.Errorf("--step %s: err = %v, want a SelectionError", bad, err)
 		}
 	}
+
+	// A File part with a folder is a path from the deployment folder.
+	shapes := terraform.Load(filepath.Join(standin.ModuleRoot(), "fixtures", "migrate", "shapes"), terraform.Options{})
+	if tasks, err := Select(shapes, Options{Steps: []string{"templates/discover.asl.json:Discover"}}); err != nil || len(tasks) != 2 {
+		t.Errorf("templates/discover.asl.json:Discover: %d tasks, %v; want its two renderings", len(tasks), err)
+	}
+	if _, err := Select(shapes, Options{Steps: []string{"other/discover.asl.json:Discover"}}); err == nil {
+		t.Error("other/discover.asl.json:Discover matched a template in another folder")
+	}
 }
 
 // TestMigrateStepReusesOlderActivity: a deployment whose ingest SyncGranule
