@@ -710,8 +710,15 @@ func (m *migration) migrate(s *step) {
 	if r.Kind != terraform.Templatefile {
 		name = func(w *worker) string { return w.name }
 		setNames(workers[0])
-		if res, refusal, err = rewrite(); err != nil || refusal != nil {
-			fail("the rewrite naming %s failed: %v%v", workers[0].name, err, refusal)
+		// The same rewrite with the worker's name: it cannot refuse now
+		// that the provisional one did not, but a failure is still said.
+		res, refusal, err = rewrite()
+		switch {
+		case err != nil:
+			fail("%v", err)
+			return
+		case refusal != nil:
+			fail("%s", refusal.Reason)
 			return
 		}
 	}
