@@ -575,6 +575,13 @@ func (m *migration) migrate(s *step) {
 		}
 	}
 	for _, t := range s.tasks {
+		if rn := t.Rendering; rn.Kind == terraform.Templatefile && inTerraformDir(rn.TemplatePath) && len(rn.Call.Args) == 2 {
+			m.unsupported(s, rn.Call.Args[0].Range(), "the template %s is inside .terraform, where terraform init installs modules and would undo the edit: copy it into the deployment and render the copy",
+				m.plan.rel(rn.TemplatePath))
+			return
+		}
+	}
+	for _, t := range s.tasks {
 		if rn := t.Rendering; rn.Kind == terraform.Templatefile && rn.Map == nil && len(rn.Call.Args) == 2 {
 			vars := rn.Call.Args[1]
 			m.unsupported(s, vars.Range(), "the templatefile() variables of %s are %s, not a map literal migrate can add the activity's variable to; write them as { name = value, ... } in the call",
@@ -978,6 +985,16 @@ func (m *migration) clusterARN() string {
 		}
 	}
 	return "var." + ClusterVariable
+}
+
+// inTerraformDir reports whether path is inside a .terraform folder.
+func inTerraformDir(path string) bool {
+	for _, part := range strings.Split(filepath.ToSlash(path), "/") {
+		if part == ".terraform" {
+			return true
+		}
+	}
+	return false
 }
 
 // exprText is an expression as written in its .tf file, on one line and
