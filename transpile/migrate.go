@@ -609,6 +609,16 @@ func (m *migration) migrate(s *step) {
 	}
 	for _, t := range s.tasks {
 		if !isLambdaTask(t) {
+			if res := t.State.Resource; t.Target.Expr == "" && res != nil && res.Node != nil {
+				// A Lambda ARN written into the workflow: there is no
+				// Terraform object to give the worker and no map to bind.
+				how := "write ${NAME} and bind NAME = aws_lambda_function.X.arn in the templatefile() map"
+				if t.Rendering.Kind == terraform.Heredoc {
+					how = "write ${aws_lambda_function.X.arn}"
+				}
+				m.unsupported(s, terraform.HCLRange(res.Node.Range), "the Resource is the literal ARN %s; migrate needs a Terraform reference to the Lambda: %s", res.Raw, how)
+				return
+			}
 			if t.Target.ExprRange.Filename != "" {
 				m.unsupported(s, t.Target.ExprRange, "the Lambda behind %s%s is not a resource or Cumulus task output migrate can reference in Terraform (write the map value as aws_lambda_function.NAME.arn or module.NAME.TASK.task_arn)", t.Target.Expr, renderingPhrase(s, t))
 			} else {

@@ -480,7 +480,7 @@ func writeTestFile(t *testing.T, dir, name, text string) {
 // TestMigrateRefusesUnsupportedShapes: a step the deployment's Terraform
 // keeps from migrating (templatefile() variables that are not a map
 // literal, a workflow rendered in a child module, a template inside
-// .terraform) is refused with the
+// .terraform, a Lambda written as a literal ARN) is refused with the
 // position of that Terraform, marked Unsupported (the CLI's exit 2), and
 // changes nothing. The summaries are golden (fixtures/migrate/unsupported.summary).
 func TestMigrateRefusesUnsupportedShapes(t *testing.T) {
@@ -490,7 +490,7 @@ func TestMigrateRefusesUnsupportedShapes(t *testing.T) {
 		t.Fatal(d.Diagnostics.Error())
 	}
 	var got strings.Builder
-	for _, step := range []string{"LocalVars", "VariableVars", "MergedVars", "InChild", "BuildImageSets"} {
+	for _, step := range []string{"LocalVars", "VariableVars", "MergedVars", "InChild", "BuildImageSets", "LiteralInWorkflow", "LiteralInMap"} {
 		plan, err := Migrate(d, Options{Steps: []string{step}, DesiredCount: 1})
 		if err != nil {
 			t.Fatal(err)
