@@ -300,7 +300,8 @@ func Migrate(d *terraform.Deployment, opts Options) (*Plan, error) {
 		return nil, err
 	}
 	m := &migration{d: d, opts: opts, plan: &Plan{Dir: d.Dir}, files: map[string]*pendingFile{}, declared: map[string]bool{},
-		workers: map[string]*worker{}, existing: existingActivities(d.Root), sharedBases: sharedBaseNames(d), templateVars: map[string]map[string]bool{}}
+		workers: map[string]*worker{}, existing: existingActivities(d.Root), existingTaskDefs: existingTaskDefinitions(d.Root),
+		sharedBases: sharedBaseNames(d), templateVars: map[string]map[string]bool{}}
 	for _, st := range m.group(withSiblings(d, tasks)) {
 		m.migrate(st)
 	}
@@ -332,7 +333,10 @@ type migration struct {
 	workers     map[string]*worker // by worker.key
 	workerOrder []*worker
 	existing    map[string]string // Lambda ARN expression -> activity an earlier migration runs it as
-	sharedBases map[string]bool   // base names two Lambdas of the deployment share
+	// existingTaskDefs are the task definitions an earlier ecs-task-token
+	// migration wrote, by worker key (see existingTaskDefinitions).
+	existingTaskDefs map[string]string
+	sharedBases      map[string]bool // base names two Lambdas of the deployment share
 	// templateVars are the template variables this run adds, by workflow file.
 	templateVars map[string]map[string]bool
 }
@@ -511,9 +515,16 @@ func (m *migration) workerFor(t *terraform.Task, params bool) (*worker, error) {
 		return w, nil
 	}
 	w := &worker{key: key, task: t, params: params}
+	existingKey := lt.arn
+	if taskToken && params {
+		existingKey += "+parameters"
+	}
 	if name, ok := m.existing[lt.arn]; ok && !taskToken {
 		w.name, w.reused = name, true
 		w.notes = []string{fmt.Sprintf("runs on aws_sfn_activity.%s, which an earlier migration wrote for %s", name, ref)}
+	} else if name, ok := m.existingTaskDefs[existingKey]; ok && taskToken {
+		w.name, w.reused = name, true
+		w.notes = []string{fmt.Sprintf("runs on aws_ecs_task_definition.%s, which an earlier migration wrote for %s", name, ref)}
 	} else {
 		w.name = m.workerName(ref, "")
 		w.path = filepath.Join(m.d.Root.Dir, w.name+"_ecs.tf")

@@ -470,6 +470,44 @@ resource "aws_sfn_state_machine" "priority" {
 	}
 }
 
+// TestTaskTokenReusesTaskDefinition: a second run that migrates another
+// state reaching a Lambda an earlier ecs-task-token run already moved
+// starts the same task definition instead of writing a second one.
+func TestTaskTokenReusesTaskDefinition(t *testing.T) {
+	dir := copyDeployment(t, filepath.Join(standin.ModuleRoot(), "fixtures", "deployments", "cumulus-tf"))
+	first := Options{Steps: []string{"parse_pdr_workflow.asl.json:QueueGranules"}, Target: TargetECSTaskToken}
+	plan, err := Migrate(terraform.Load(dir, terraform.Options{}), first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (FileSet{}).Commit("", plan.Changes); err != nil {
+		t.Fatal(err)
+	}
+	second := Options{Steps: []string{"discover_granules_workflow.asl.json:QueueGranules"}, Target: TargetECSTaskToken}
+	plan, err = Migrate(terraform.Load(dir, terraform.Options{}), second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Steps) != 1 || plan.Steps[0].Status != StepMigrated || strings.Join(plan.Steps[0].TaskDefinitions, " ") != "queue_granules" {
+		t.Fatalf("want the second QueueGranules on the first run's task definition:\n%s", plan.Summary())
+	}
+	for _, c := range plan.Changes {
+		if c.IsNew() {
+			t.Errorf("a second task definition was written: %s", c.Path)
+		}
+	}
+	if !strings.Contains(plan.Summary(), "runs on aws_ecs_task_definition.queue_granules, which an earlier migration wrote") {
+		t.Errorf("the summary must say the task definition is reused:\n%s", plan.Summary())
+	}
+	if err := (FileSet{}).Commit("", plan.Changes); err != nil {
+		t.Fatal(err)
+	}
+	migrated := terraform.Load(dir, terraform.Options{})
+	if bad := undeclaredReferences(migrated); len(bad) > 0 {
+		t.Errorf("undeclared references: %v", bad)
+	}
+}
+
 func writeTestFile(t *testing.T, dir, name, text string) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {

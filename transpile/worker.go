@@ -195,6 +195,72 @@ func existingActivities(root *terraform.Module) map[string]string {
 	return out
 }
 
+// existingTaskDefinitions maps each Lambda that an earlier ecs-task-token
+// migration already runs to that task definition's resource name, keyed
+// as worker.key is (the Lambda ARN expression, plus "+parameters" when the
+// worker applies STEPSHIFT_PARAMETERS). Only task definitions whose
+// container is called TaskTokenContainer qualify: a state names the
+// container, so one with another name cannot serve every state.
+func existingTaskDefinitions(root *terraform.Module) map[string]string {
+	out := map[string]string{}
+	for _, r := range root.Resources {
+		if r.Mode != terraform.Managed || r.Type != "aws_ecs_task_definition" {
+			continue
+		}
+		attr := r.Attr("container_definitions")
+		if attr == nil {
+			continue
+		}
+		call, ok := attr.Expr.(*hclsyntax.FunctionCallExpr)
+		if !ok || call.Name != "jsonencode" || len(call.Args) != 1 {
+			continue
+		}
+		list, ok := call.Args[0].(*hclsyntax.TupleConsExpr)
+		if !ok || len(list.Exprs) != 1 {
+			continue
+		}
+		container, ok := list.Exprs[0].(*hclsyntax.ObjectConsExpr)
+		if !ok {
+			continue
+		}
+		var name string
+		var command *hclsyntax.TupleConsExpr
+		for _, it := range container.Items {
+			switch hcl.ExprAsKeyword(it.KeyExpr) {
+			case "name":
+				name = literalString(it.ValueExpr)
+			case "command":
+				command, _ = it.ValueExpr.(*hclsyntax.TupleConsExpr)
+			}
+		}
+		if name != TaskTokenContainer || command == nil {
+			continue
+		}
+		lambda, params := "", false
+		for i, e := range command.Exprs {
+			switch literalString(e) {
+			case "--parameters-env":
+				params = true
+			case "--lambda-arn":
+				if i+1 < len(command.Exprs) {
+					lambda = strings.Join(traversalText(command.Exprs[i+1]), ".")
+				}
+			}
+		}
+		if lambda == "" {
+			continue
+		}
+		key := lambda
+		if params {
+			key += "+parameters"
+		}
+		if _, ok := out[key]; !ok {
+			out[key] = r.Name
+		}
+	}
+	return out
+}
+
 // literalString is the value of a plain quoted string expression, "" for
 // anything else.
 func literalString(expr hclsyntax.Expression) string {
@@ -209,9 +275,12 @@ func literalString(expr hclsyntax.Expression) string {
 	return lit.Val.AsString()
 }
 
-// traversalText is the names of a plain reference ("a.b.c"), nil when the
-// expression is anything else or indexes.
+// traversalText is the names of a plain reference ("a.b.c" or "${a.b.c}"),
+// nil when the expression is anything else or indexes.
 func traversalText(expr hclsyntax.Expression) []string {
+	if w, ok := expr.(*hclsyntax.TemplateWrapExpr); ok {
+		expr = w.Wrapped
+	}
 	st, ok := expr.(*hclsyntax.ScopeTraversalExpr)
 	if !ok {
 		return nil
