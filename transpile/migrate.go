@@ -794,6 +794,17 @@ func (m *migration) migrate(s *step) {
 	}
 	o := m.outcome(s, first)
 	o.Status, o.Notes = StepMigrated, res.Notes
+	if r.Kind == terraform.Templatefile && outside(m.d.Dir, s.file) {
+		// templatefile() fails on a variable its map lacks: any other
+		// deployment rendering the file must bind the new one too.
+		var added []string
+		for _, v := range []string{resourceVar, clusterVar, taskDefVar} {
+			if v != "" {
+				added = append(added, v)
+			}
+		}
+		o.Notes = append(o.Notes, fmt.Sprintf("%s is outside the deployment folder: another deployment that renders it must bind %s too, or its terraform plan fails", m.plan.rel(s.file), strings.Join(added, " and ")))
+	}
 	o.TemplateVariable = resourceVar
 	if taskToken {
 		o.TemplateVariable = taskDefVar
@@ -1006,6 +1017,12 @@ func (m *migration) clusterARN() string {
 		}
 	}
 	return "var." + ClusterVariable
+}
+
+// outside reports whether path is outside the folder dir.
+func outside(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // inTerraformDir reports whether path is inside a .terraform folder.

@@ -508,6 +508,49 @@ func TestTaskTokenReusesTaskDefinition(t *testing.T) {
 	}
 }
 
+// outsideDeployment writes a deployment whose workflow template sits in a
+// sibling folder, as repositories sharing workflows between stacks keep it.
+func outsideDeployment(t *testing.T) string {
+	root := t.TempDir()
+	dep := filepath.Join(root, "dep")
+	if err := os.MkdirAll(filepath.Join(root, "workflows"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeTestFile(t, filepath.Join(root, "workflows"), "a.asl.json", `{"StartAt": "S", "States": {"S": {"Type": "Task", "Resource": "${fn}", "End": true}}}`)
+	writeTestFile(t, dep, "main.tf", `resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/x"
+  handler       = "index.handler"
+  runtime       = "nodejs20.x"
+}
+
+module "w" {
+  source                   = "https://github.com/nasa/cumulus/releases/download/v21.3.3/terraform-aws-cumulus-workflow.zip"
+  name                     = "w"
+  state_machine_definition = templatefile("${path.module}/../workflows/a.asl.json", { fn = aws_lambda_function.f.arn })
+}
+`)
+	return dep
+}
+
+// TestMigrateTemplateOutsideDeployment: a template outside the deployment
+// folder is migrated, and the summary warns that every other deployment
+// rendering it must bind the new variable (templatefile() fails on one its
+// map lacks).
+func TestMigrateTemplateOutsideDeployment(t *testing.T) {
+	dep := outsideDeployment(t)
+	plan, err := Migrate(terraform.Load(dep, terraform.Options{}), Options{Steps: []string{"S"}, DesiredCount: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Refused() || !strings.Contains(plan.Summary(), "is outside the deployment folder: another deployment that renders it must bind s_activity_arn too") {
+		t.Errorf("want S migrated with a note on the shared template:\n%s", plan.Summary())
+	}
+}
+
 func writeTestFile(t *testing.T, dir, name, text string) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {

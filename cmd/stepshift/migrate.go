@@ -151,6 +151,11 @@ func migrateAction(c *cli.Context) error {
 			fmt.Fprintf(out, "wrote %d file(s)\n", len(plan.Changes))
 		}
 	case c.IsSet("out"):
+		for _, ch := range plan.Changes {
+			if rel, err := filepath.Rel(dir, ch.Path); err != nil || strings.HasPrefix(rel, "..") {
+				return usageErrorf("the migration edits %s, outside %s, and --out copies only the deployment folder: use --write, or the diff", ch.Path, dir)
+			}
+		}
 		if err := writeCopy(dir, c.String("out"), plan); err != nil {
 			return internalErrorf("%v", err)
 		}

@@ -279,3 +279,37 @@ func TestMigrateUnsupportedShapeIsExit2(t *testing.T) {
 		t.Errorf("a refused step printed a diff:\n%s", out)
 	}
 }
+
+// TestMigrateOutRefusesFilesOutside: --out copies the deployment folder
+// only, so a migration that edits a template outside it is a usage error
+// (exit 2) that writes nothing.
+func TestMigrateOutRefusesFilesOutside(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"workflows", "dep"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile(t, filepath.Join(root, "workflows"), "a.asl.json", `{"StartAt": "S", "States": {"S": {"Type": "Task", "Resource": "${fn}", "End": true}}}`)
+	writeFile(t, filepath.Join(root, "dep"), "main.tf", `resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/x"
+  handler       = "index.handler"
+  runtime       = "nodejs20.x"
+}
+
+module "w" {
+  source                   = "https://github.com/nasa/cumulus/releases/download/v21.3.3/terraform-aws-cumulus-workflow.zip"
+  name                     = "w"
+  state_machine_definition = templatefile("${path.module}/../workflows/a.asl.json", { fn = aws_lambda_function.f.arn })
+}
+`)
+	out := filepath.Join(root, "out")
+	code, _, errOut := runCLI(t, "", "migrate", "--step", "S", "--out", out, filepath.Join(root, "dep"))
+	if code != exitUsage || !strings.Contains(errOut, "--out copies only the deployment folder") {
+		t.Errorf("exit %d, stderr %q; want exit %d naming the file outside", code, errOut, exitUsage)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("--out %s was written", out)
+	}
+}
