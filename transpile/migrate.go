@@ -266,10 +266,7 @@ func sameWorkflowFile(dir, path, file string) bool {
 		return filepath.Base(path) == file
 	}
 	file = filepath.Clean(filepath.FromSlash(file))
-	if filepath.Clean(path) == file || filepath.Clean(path) == filepath.Join(dir, file) {
-		return true
-	}
-	return false
+	return filepath.Clean(path) == file || filepath.Clean(path) == filepath.Join(dir, file)
 }
 
 // Migrate plans the migration of the selected steps of deployment d.
