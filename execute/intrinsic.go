@@ -23,6 +23,7 @@ type intrinsic struct {
 
 type intrinsicArg struct {
 	literal any
+	raw     string // a string literal's text with its escapes, for States.Format's placeholders
 	path    *Path
 	call    *intrinsic
 }
@@ -115,6 +116,7 @@ func (p *intrinsicParser) arg(depth int) (intrinsicArg, error) {
 	case c == '\'':
 		var b strings.Builder
 		p.i++
+		rawStart := p.i
 		for p.i < len(p.s) {
 			ch := p.s[p.i]
 			if ch == '\\' {
@@ -126,8 +128,9 @@ func (p *intrinsicParser) arg(depth int) (intrinsicArg, error) {
 				continue
 			}
 			if ch == '\'' {
+				raw := p.s[rawStart:p.i]
 				p.i++
-				return intrinsicArg{literal: b.String()}, nil
+				return intrinsicArg{literal: b.String(), raw: raw}, nil
 			}
 			b.WriteByte(ch)
 			p.i++
@@ -224,6 +227,8 @@ func (c *intrinsic) eval(env *intrinsicEnv) (any, error) {
 				return nil, err
 			}
 			args[i] = v
+		case i == 0 && c.Name == "States.Format" && a.raw != "":
+			args[i] = formatTemplate(a.raw)
 		default:
 			args[i] = a.literal
 		}
@@ -296,21 +301,46 @@ func argInt(name string, args []any, i int) (int, error) {
 	return int(f), nil
 }
 
+// formatTemplate is States.Format's literal template with its escapes kept:
+// an escaped "\{" or "\}" is a literal brace, never a placeholder.
+type formatTemplate string
+
 func fnFormat(name string, args []any, _ *intrinsicEnv) (any, error) {
 	if len(args) == 0 {
 		return nil, wantArgs(name, args, 1)
 	}
-	tmpl, err := argString(name, args, 0)
-	if err != nil {
-		return nil, err
+	var tmpl string
+	escaped := false
+	if ft, ok := args[0].(formatTemplate); ok {
+		tmpl, escaped = string(ft), true
+	} else {
+		s, err := argString(name, args, 0)
+		if err != nil {
+			return nil, err
+		}
+		tmpl = s
 	}
-	n := strings.Count(tmpl, "{}")
+	n := 0
+	for i := 0; i < len(tmpl); i++ {
+		if escaped && tmpl[i] == '\\' {
+			i++
+			continue
+		}
+		if tmpl[i] == '{' && i+1 < len(tmpl) && tmpl[i+1] == '}' {
+			n++
+		}
+	}
 	if n != len(args)-1 {
 		return nil, intrinsicFailf("The function %s has %d placeholders but received %d values to format", name, n, len(args)-1)
 	}
 	var b strings.Builder
 	k := 1
 	for i := 0; i < len(tmpl); i++ {
+		if escaped && tmpl[i] == '\\' && i+1 < len(tmpl) {
+			b.WriteByte(tmpl[i+1])
+			i++
+			continue
+		}
 		if tmpl[i] == '{' && i+1 < len(tmpl) && tmpl[i+1] == '}' {
 			switch v := args[k].(type) {
 			case string:
