@@ -80,7 +80,7 @@ type NoMockError struct {
 }
 
 func (e *NoMockError) Error() string {
-	return fmt.Sprintf("no mocked response for Task state %q (invocation %d) in this test case", e.State, e.Invocation)
+	return fmt.Sprintf("no mocked response for Task state %q (invocation %d)", e.State, e.Invocation)
 }
 
 // Result is one finished execution.

@@ -295,3 +295,12 @@ func FindTestFiles(paths []string) ([]string, error) {
 	sort.Strings(out)
 	return out, nil
 }
+
+// ParseInput parses an execution input file; a syntax error is a positioned Problem.
+func ParseInput(src []byte, filename string) (any, []Problem) {
+	root, problems := loadJSON(src, filename)
+	if root == nil || len(problems) > 0 {
+		return nil, problems
+	}
+	return nodeValue(root, nil, false), nil
+}
