@@ -110,8 +110,9 @@ func compileChoiceRule(m map[string]any, top bool) (*choiceRule, error) {
 
 // choiceEnv is what a rule reads.
 type choiceEnv struct {
-	input, context any
-	vars           *scope
+	input   any
+	context contextFn
+	vars    *scope
 	jsonata        func(expr string) (any, error)
 }
 

@@ -197,7 +197,7 @@ func (p *intrinsicParser) arg(depth int) (intrinsicArg, error) {
 // context object, and the run's random source for MathRandom and UUID.
 type intrinsicEnv struct {
 	input   any
-	context any
+	context contextFn
 	vars    *scope
 	rand    *rng
 }

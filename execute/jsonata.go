@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"strings"
+	"sync"
 
 	jsonata "github.com/blues/jsonata-go"
 )
@@ -22,6 +23,7 @@ func (e *queryError) Error() string { return e.msg }
 // jsonataCache holds each expression compiled once per Machine. Eval works
 // on a copy, so the variables bound for one evaluation never leak into the next.
 type jsonataCache struct {
+	mu    sync.Mutex
 	exprs map[string]*jsonata.Expr
 }
 
@@ -39,6 +41,7 @@ func jsonataBody(s string) string {
 // eval evaluates one expression with $states and the visible variables bound.
 // An undefined result is (nil, false, nil).
 func (c *jsonataCache) eval(expr string, states map[string]any, vars *scope, r *rng) (any, bool, error) {
+	c.mu.Lock()
 	if c.exprs == nil {
 		c.exprs = map[string]*jsonata.Expr{}
 	}
@@ -46,12 +49,14 @@ func (c *jsonataCache) eval(expr string, states map[string]any, vars *scope, r *
 	if !ok {
 		e, err := jsonata.Compile(expr)
 		if err != nil {
+			c.mu.Unlock()
 			return nil, false, &queryError{fmt.Sprintf("The JSONata expression '%s' is invalid: %v", expr, err)}
 		}
 		c.exprs[expr] = e
 		compiled = e
 	}
 	cp := *compiled
+	c.mu.Unlock()
 	bound := map[string]any{"states": jsonataValue(states)}
 	for s := vars; s != nil; s = s.parent {
 		for k, v := range s.vars {

@@ -16,6 +16,7 @@ type Machine struct {
 	root          *scopeDef
 	timeout       float64 // top-level TimeoutSeconds; 0 = none
 	jsonata       *jsonataCache
+	cache         *parseCache
 }
 
 type scopeDef struct {
@@ -192,7 +193,7 @@ func Compile(def any, name string) (*Machine, error) {
 	if !ok {
 		return nil, fmt.Errorf("the definition is not a JSON object")
 	}
-	mc := &Machine{Name: name, Definition: def, QueryLanguage: "JSONPath", jsonata: &jsonataCache{}}
+	mc := &Machine{Name: name, Definition: def, QueryLanguage: "JSONPath", jsonata: &jsonataCache{}, cache: &parseCache{}}
 	if ql, ok := m["QueryLanguage"].(string); ok {
 		mc.QueryLanguage = ql
 	}

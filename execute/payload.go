@@ -4,14 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // selectPath evaluates a JSONPath against the input, the context object
 // ("$$") or a variable ("$name").
-func selectPath(p *Path, input, context any, vars *scope) (any, error) {
+func selectPath(p *Path, input any, context contextFn, vars *scope) (any, error) {
 	switch {
 	case p.Context:
-		return p.Select(context)
+		return p.Select(context())
 	case p.Var != "":
 		v, ok := vars.get(p.Var)
 		if !ok {
@@ -26,11 +27,11 @@ func selectPath(p *Path, input, context any, vars *scope) (any, error) {
 // ItemSelector, JSONPath Assign): "key.$" members take the value of their
 // path or intrinsic function; other values are copied.
 func (r *runner) payload(s *stateRun, tmpl any, input any, item *mapItem, field string) (any, *execError) {
-	ctx := r.contextObject(s.st, s.entered, s.retries, item)
+	ctx := r.ctx(s, item)
 	return r.payloadValue(s, tmpl, input, ctx, field)
 }
 
-func (r *runner) payloadValue(s *stateRun, tmpl, input, ctx any, field string) (any, *execError) {
+func (r *runner) payloadValue(s *stateRun, tmpl, input any, ctx contextFn, field string) (any, *execError) {
 	switch t := tmpl.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(t))
@@ -68,9 +69,9 @@ func (r *runner) payloadValue(s *stateRun, tmpl, input, ctx any, field string) (
 	return tmpl, nil
 }
 
-func (r *runner) dynamicValue(s *stateRun, expr string, input, ctx any, key string) (any, *execError) {
+func (r *runner) dynamicValue(s *stateRun, expr string, input any, ctx contextFn, key string) (any, *execError) {
 	if isIntrinsic(expr) {
-		c, err := parseIntrinsic(expr)
+		c, err := r.m.cache.intrinsic(expr)
 		if err != nil {
 			return nil, &execError{"States.IntrinsicFailure", s.prefix() + fmt.Sprintf("The intrinsic function '%s' in the field '%s' is invalid: %v", expr, key, err)}
 		}
@@ -84,7 +85,7 @@ func (r *runner) dynamicValue(s *stateRun, expr string, input, ctx any, key stri
 		}
 		return v, nil
 	}
-	p, err := ParsePath(expr)
+	p, err := r.m.cache.path(expr)
 	if err != nil {
 		return nil, s.runtimeErr("The value '%s' of the field '%s' is not a valid JSONPath: %v", expr, key, err)
 	}
@@ -95,7 +96,7 @@ func (r *runner) dynamicValue(s *stateRun, expr string, input, ctx any, key stri
 		}
 		where := MarshalJSON(input)
 		if p.Context {
-			where = MarshalJSON(ctx)
+			where = MarshalJSON(ctx())
 		}
 		return nil, s.runtimeErr("The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", expr, key, where)
 	}
@@ -153,4 +154,46 @@ func (r *runner) jsonataValueOf(s *stateRun, tmpl any, states map[string]any, fi
 		return out, true, nil
 	}
 	return tmpl, true, nil
+}
+
+// parseCache keeps each path and intrinsic call of a payload template parsed
+// once per Machine; Run may be called from several goroutines.
+type parseCache struct {
+	mu         sync.Mutex
+	paths      map[string]*Path
+	intrinsics map[string]*intrinsic
+}
+
+func (c *parseCache) path(expr string) (*Path, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p, ok := c.paths[expr]; ok {
+		return p, nil
+	}
+	p, err := ParsePath(expr)
+	if err != nil {
+		return nil, err
+	}
+	if c.paths == nil {
+		c.paths = map[string]*Path{}
+	}
+	c.paths[expr] = p
+	return p, nil
+}
+
+func (c *parseCache) intrinsic(expr string) (*intrinsic, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f, ok := c.intrinsics[expr]; ok {
+		return f, nil
+	}
+	f, err := parseIntrinsic(expr)
+	if err != nil {
+		return nil, err
+	}
+	if c.intrinsics == nil {
+		c.intrinsics = map[string]*intrinsic{}
+	}
+	c.intrinsics[expr] = f
+	return f, nil
 }

@@ -137,6 +137,8 @@ type runner struct {
 	path        []string
 	steps       []Step
 	execInput   any
+	execCtx     map[string]any // $$.Execution, built once per run
+	machineCtx  map[string]any // $$.StateMachine
 	fatal       error // NoMockError or errHistoryLimit
 }
 
@@ -234,20 +236,21 @@ func (r *runner) event(typ, detailsKey string, details map[string]any) int {
 }
 
 func (r *runner) contextObject(st *stateDef, entered float64, retryCount int, item *mapItem) map[string]any {
-	ctx := map[string]any{
-		"Execution": map[string]any{
+	if r.execCtx == nil {
+		r.execCtx = map[string]any{
 			"Id":           "arn:aws:states:us-east-1:123456789012:execution:" + r.m.Name + ":" + r.opts.ExecutionName,
 			"Input":        r.execInput,
 			"Name":         r.opts.ExecutionName,
 			"RoleArn":      "arn:aws:iam::123456789012:role/stepshift-local",
 			"StartTime":    formatTime(r.start),
 			"RedriveCount": 0.0,
-		},
-		"StateMachine": map[string]any{
+		}
+		r.machineCtx = map[string]any{
 			"Id":   "arn:aws:states:us-east-1:123456789012:stateMachine:" + r.m.Name,
 			"Name": r.m.Name,
-		},
+		}
 	}
+	ctx := map[string]any{"Execution": r.execCtx, "StateMachine": r.machineCtx}
 	if st != nil {
 		ctx["State"] = map[string]any{
 			"EnteredTime": formatTime(r.start.Add(time.Duration(entered * float64(time.Second)))),
@@ -262,6 +265,20 @@ func (r *runner) contextObject(st *stateDef, entered float64, retryCount int, it
 		ctx["Map"] = map[string]any{"Item": map[string]any{"Index": float64(item.index), "Value": item.value}}
 	}
 	return ctx
+}
+
+// contextFn yields the context object ("$$") when a path asks for it:
+// building it for every state would dominate large Map runs.
+type contextFn func() any
+
+func (r *runner) ctx(s *stateRun, item *mapItem) contextFn {
+	var v any
+	return func() any {
+		if v == nil {
+			v = r.contextObject(s.st, s.entered, s.retries, item)
+		}
+		return v
+	}
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
@@ -362,7 +379,7 @@ func (r *runner) effectiveInput(s *stateRun) (any, *execError) {
 	if s.st.inputPath.path == nil {
 		return s.rawInput, nil
 	}
-	v, err := selectPath(s.st.inputPath.path, s.rawInput, r.contextObject(s.st, s.entered, s.retries, nil), s.vars)
+	v, err := selectPath(s.st.inputPath.path, s.rawInput, r.ctx(s, nil), s.vars)
 	if err != nil {
 		return nil, s.runtimeErr("Invalid path '%s' : %v", s.st.inputPath.path.Text, err)
 	}
@@ -426,7 +443,7 @@ func (r *runner) outputPath(s *stateRun, out any) (any, *execError) {
 	if s.st.outputPath.path == nil {
 		return out, nil
 	}
-	v, err := selectPath(s.st.outputPath.path, out, r.contextObject(s.st, s.entered, s.retries, nil), s.vars)
+	v, err := selectPath(s.st.outputPath.path, out, r.ctx(s, nil), s.vars)
 	if err != nil {
 		return nil, s.runtimeErr("Invalid path '%s' : %v", s.st.outputPath.path.Text, err)
 	}
@@ -460,7 +477,7 @@ func (r *runner) assign(s *stateRun, assign any, states map[string]any, result a
 func (r *runner) statesVar(s *stateRun, input, result any, hasResult bool, errorOutput any) map[string]any {
 	states := map[string]any{
 		"input":   input,
-		"context": r.contextObject(s.st, s.entered, s.retries, nil),
+		"context": r.ctx(s, nil)(),
 	}
 	if hasResult {
 		states["result"] = result
@@ -511,7 +528,7 @@ func (r *runner) runChoice(s *stateRun) (any, string, *execError) {
 	if err != nil {
 		return nil, "", err
 	}
-	env := &choiceEnv{input: in, context: r.contextObject(st, s.entered, 0, nil), vars: s.vars}
+	env := &choiceEnv{input: in, context: r.ctx(s, nil), vars: s.vars}
 	states := r.statesVar(s, s.rawInput, nil, false, nil)
 	env.jsonata = func(expr string) (any, error) {
 		if !isJSONataTemplate(expr) {
@@ -607,7 +624,7 @@ func (r *runner) runWait(s *stateRun) (any, string, *execError) {
 		if perr != nil {
 			return nil, "", s.runtimeErr("Invalid path '%s' : %v", p, perr)
 		}
-		v, serr := selectPath(path, in, r.contextObject(st, s.entered, 0, nil), s.vars)
+		v, serr := selectPath(path, in, r.ctx(s, nil), s.vars)
 		f, isNum := v.(float64)
 		if serr != nil || !isNum || f < 0 {
 			return nil, "", s.runtimeErr("Invalid path '%s': The SecondsPath parameter does not reference a valid number.", p)
@@ -619,7 +636,7 @@ func (r *runner) runWait(s *stateRun) (any, string, *execError) {
 		if perr != nil {
 			return nil, "", s.runtimeErr("Invalid path '%s' : %v", p, perr)
 		}
-		v, serr := selectPath(path, in, r.contextObject(st, s.entered, 0, nil), s.vars)
+		v, serr := selectPath(path, in, r.ctx(s, nil), s.vars)
 		str, isStr := v.(string)
 		if serr != nil || !isStr {
 			return nil, "", s.runtimeErr("Invalid path '%s': The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string.", p)
@@ -668,12 +685,12 @@ func (r *runner) runFail(s *stateRun) *execError {
 		if isIntrinsic(p) {
 			var c *intrinsic
 			if c, err = parseIntrinsic(p); err == nil {
-				v, err = c.eval(&intrinsicEnv{input: s.rawInput, context: r.contextObject(st, s.entered, 0, nil), vars: s.vars, rand: r.rnd})
+				v, err = c.eval(&intrinsicEnv{input: s.rawInput, context: r.ctx(s, nil), vars: s.vars, rand: r.rnd})
 			}
 		} else {
 			var path *Path
 			if path, err = ParsePath(p); err == nil {
-				v, err = selectPath(path, s.rawInput, r.contextObject(st, s.entered, 0, nil), s.vars)
+				v, err = selectPath(path, s.rawInput, r.ctx(s, nil), s.vars)
 			}
 		}
 		str, isStr := v.(string)

@@ -190,7 +190,7 @@ func (r *runner) timeouts(s *stateRun) (timeout, heartbeat float64, err *execErr
 		path, perr := ParsePath(p)
 		var v any
 		if perr == nil {
-			v, perr = selectPath(path, in, r.contextObject(st, s.entered, s.retries, nil), s.vars)
+			v, perr = selectPath(path, in, r.ctx(s, nil), s.vars)
 		}
 		f, isNum := v.(float64)
 		if perr != nil || !isNum || f <= 0 || !isInteger(f) {
@@ -387,7 +387,7 @@ func (r *runner) runMap(s *stateRun) (any, *execError) {
 		if perr != nil {
 			return nil, s.runtimeErr("Invalid path '%s' : %v", itemsPath, perr)
 		}
-		v, serr := selectPath(path, in, r.contextObject(st, s.entered, s.retries, nil), s.vars)
+		v, serr := selectPath(path, in, r.ctx(s, nil), s.vars)
 		if serr != nil {
 			return nil, s.runtimeErr("Invalid path '%s' : %v", itemsPath, serr)
 		}
@@ -416,7 +416,7 @@ func (r *runner) runMap(s *stateRun) (any, *execError) {
 			var serr *execError
 			if st.jsonata {
 				ist := r.statesVar(s, s.rawInput, nil, false, nil)
-				ist["context"] = r.contextObject(st, s.entered, s.retries, mi)
+				ist["context"] = r.ctx(s, mi)()
 				itemInput, serr = r.jsonataTemplate(s, selector, ist, "ItemSelector")
 			} else {
 				itemInput, serr = r.payload(s, selector, in, mi, "ItemSelector")
