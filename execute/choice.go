@@ -113,7 +113,7 @@ type choiceEnv struct {
 	input   any
 	context contextFn
 	vars    *scope
-	jsonata        func(expr string) (any, error)
+	jsonata func(expr string) (any, error)
 }
 
 // errInvalidChoicePath is a Variable or *Path operand naming nothing: States.Runtime.

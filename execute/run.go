@@ -139,7 +139,7 @@ type runner struct {
 	execInput   any
 	execCtx     map[string]any // $$.Execution, built once per run
 	machineCtx  map[string]any // $$.StateMachine
-	fatal       error // NoMockError or errHistoryLimit
+	fatal       error          // NoMockError or errHistoryLimit
 }
 
 // Run executes the machine on input.
