@@ -17,6 +17,7 @@ var allowedImports = map[string][]string{
 	"usage":                   nil,
 	"runtime":                 nil,
 	"terraform":               {"workflow"},
+	"execute":                 {"workflow"},
 	"terraform/terraformtest": {"internal/standin"},
 	"deployed":                {"terraform", "usage"},
 	"lint":                    {"schemas", "terraform", "usage", "workflow"},
