@@ -280,3 +280,39 @@ func TestDataLimitOnStateOutput(t *testing.T) {
 		t.Errorf("got %s %s", res.Status, res.Error)
 	}
 }
+
+// TestScenarioAPI: what the migration check does — run a definition and a
+// changed copy with "state X throws E every time" mocks and compare.
+func TestScenarioAPI(t *testing.T) {
+	orig := `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "` + lambdaARN + `",
+	  "Retry": [{"ErrorEquals": ["Lambda.ServiceException"], "MaxAttempts": 2}],
+	  "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.err", "Next": "F"}], "End": true}, "F": {"Type": "Fail", "Error": "E"}}}`
+	migrated := strings.Replace(orig, lambdaARN, "arn:aws:states:us-east-1:123456789012:activity:t", 1)
+	broken := strings.Replace(migrated, `"Next": "F"`, `"Next": "G"`, 1)
+	broken = strings.Replace(broken, `"F": {"Type": "Fail", "Error": "E"}`, `"F": {"Type": "Fail", "Error": "E"}, "G": {"Type": "Succeed"}`, 1)
+	compile := func(def string) *Machine {
+		d, _ := ParseJSON([]byte(def))
+		m, err := Compile(d, "w")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	a, b, c := compile(orig), compile(migrated), compile(broken)
+	tasks := a.Tasks()
+	if len(tasks) != 1 || strings.Join(tasks[0].RetryErrors, ",") != "Lambda.ServiceException" || strings.Join(tasks[0].CatchErrors, ",") != "States.ALL" {
+		t.Fatalf("tasks %+v", tasks)
+	}
+	success := Mocks{Default: &Outcome{Return: map[string]any{"ok": true}}}
+	for _, mocks := range []Mocker{success, Override(success, "T", Outcome{Error: "Custom"}), Override(success, "T", Outcome{Hang: true})} {
+		ra, _ := a.Run(map[string]any{}, Options{Mocks: mocks})
+		rb, _ := b.Run(map[string]any{}, Options{Mocks: mocks})
+		rc, _ := c.Run(map[string]any{}, Options{Mocks: mocks})
+		if d := SameBehaviour(ra, rb); len(d) != 0 {
+			t.Errorf("a Resource change alone must keep behaviour: %v", d)
+		}
+		if ra.Status == Failed && len(SameBehaviour(ra, rc)) == 0 {
+			t.Errorf("a changed Catch target must show: %v vs %v", ra.Path, rc.Path)
+		}
+	}
+}
