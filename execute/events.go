@@ -53,3 +53,7 @@ func (e Event) MarshalJSON() ([]byte, error) {
 	b.WriteString(`}`)
 	return b.Bytes(), nil
 }
+
+// notTruncated is the shared {"truncated": false} of inputDetails and
+// outputDetails (stepshift never truncates); events only read it.
+var notTruncated = map[string]any{"truncated": false}

@@ -156,7 +156,7 @@ func (m *Machine) Run(input any, opts Options) (*Result, error) {
 		r.opts.ExecutionName = "local"
 	}
 	r.event("ExecutionStarted", "executionStartedEventDetails", map[string]any{
-		"input": jsonText{input}, "inputDetails": map[string]any{"truncated": false},
+		"input": jsonText{input}, "inputDetails": notTruncated,
 		"roleArn": "arn:aws:iam::123456789012:role/stepshift-local",
 	})
 	res := &Result{}
@@ -182,7 +182,7 @@ func (m *Machine) Run(input any, opts Options) (*Result, error) {
 	case eerr == nil:
 		res.Status, res.Output = Succeeded, out
 		r.event("ExecutionSucceeded", "executionSucceededEventDetails", map[string]any{
-			"output": jsonText{out}, "outputDetails": map[string]any{"truncated": false}})
+			"output": jsonText{out}, "outputDetails": notTruncated})
 	default:
 		res.Status, res.Error, res.Cause = Failed, eerr.Error, eerr.Cause
 		if eerr.Error == "States.Timeout" && m.timeout > 0 && r.clock >= m.timeout {
@@ -326,7 +326,7 @@ func (s *stateRun) prefix() string {
 func (r *runner) runState(st *stateDef, input any, vars *scope) (any, string, *execError) {
 	s := &stateRun{st: st, rawInput: input, vars: vars, entered: r.clock}
 	s.enteredID = r.event(st.Type+"StateEntered", "stateEnteredEventDetails", map[string]any{
-		"name": st.Name, "input": jsonText{input}, "inputDetails": map[string]any{"truncated": false}})
+		"name": st.Name, "input": jsonText{input}, "inputDetails": notTruncated})
 	r.path = append(r.path, st.Name)
 	r.steps = append(r.steps, Step{State: st.Name})
 	s.step = len(r.steps) - 1
@@ -354,7 +354,7 @@ func (r *runner) runState(st *stateDef, input any, vars *scope) (any, string, *e
 		return nil, "", &execError{"States.DataLimitExceeded", fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)}
 	}
 	r.event(st.Type+"StateExited", "stateExitedEventDetails", map[string]any{
-		"name": st.Name, "output": jsonText{out}, "outputDetails": map[string]any{"truncated": false}})
+		"name": st.Name, "output": jsonText{out}, "outputDetails": notTruncated})
 	if r.m.timeout > 0 && r.clock > r.m.timeout {
 		return nil, "", &execError{"States.Timeout", ""}
 	}

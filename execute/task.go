@@ -245,9 +245,9 @@ func (r *runner) runTask(s *stateRun) (any, *execError) {
 	switch kind {
 	case "LambdaFunction":
 		r.event("LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", map[string]any{
-			"resource": st.resource, "input": jsonText{in}, "inputDetails": map[string]any{"truncated": false}, "timeoutInSeconds": timeout})
+			"resource": st.resource, "input": jsonText{in}, "inputDetails": notTruncated, "timeoutInSeconds": timeout})
 	case "Activity":
-		d := map[string]any{"resource": st.resource, "input": jsonText{in}, "inputDetails": map[string]any{"truncated": false}, "timeoutInSeconds": timeout}
+		d := map[string]any{"resource": st.resource, "input": jsonText{in}, "inputDetails": notTruncated, "timeoutInSeconds": timeout}
 		if heartbeat > 0 {
 			d["heartbeatInSeconds"] = heartbeat
 		}
@@ -308,7 +308,7 @@ func (r *runner) runTask(s *stateRun) (any, *execError) {
 	if size := jsonSize(result); size > MaxPayloadBytes {
 		return nil, &execError{"States.DataLimitExceeded", fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)}
 	}
-	r.event(kind+"Succeeded", lower+"SucceededEventDetails", detail(map[string]any{"output": jsonText{result}, "outputDetails": map[string]any{"truncated": false}}))
+	r.event(kind+"Succeeded", lower+"SucceededEventDetails", detail(map[string]any{"output": jsonText{result}, "outputDetails": notTruncated}))
 	return r.afterResult(s, result)
 }
 
