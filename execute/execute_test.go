@@ -316,3 +316,35 @@ func TestScenarioAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentRuns: one Machine runs from several goroutines (the
+// migration check runs scenarios in parallel); -race checks the caches.
+func TestConcurrentRuns(t *testing.T) {
+	def, _ := ParseJSON([]byte(`{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Assign": {"v": "{% $states.input.n * 2 %}"}, "Next": "Q"},
+	  "Q": {"Type": "Pass", "QueryLanguage": "JSONPath", "Parameters": {"v.$": "$v", "f.$": "States.Format('{}', $v)"}, "End": true}}}`))
+	m, err := Compile(def, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan string)
+	for i := 0; i < 4; i++ {
+		go func(n float64) {
+			res, err := m.Run(map[string]any{"n": n}, Options{})
+			if err != nil {
+				done <- err.Error()
+				return
+			}
+			done <- MarshalJSON(res.Output)
+		}(float64(i))
+	}
+	seen := map[string]bool{}
+	for i := 0; i < 4; i++ {
+		seen[<-done] = true
+	}
+	for i := 0; i < 4; i++ {
+		want := `{"f":"` + formatNumber(float64(2*i)) + `","v":` + formatNumber(float64(2*i)) + `}`
+		if !seen[want] {
+			t.Errorf("missing %s in %v", want, seen)
+		}
+	}
+}
