@@ -159,3 +159,25 @@ func TestTestCommandFailures(t *testing.T) {
 func BenchmarkTestProcessExample(b *testing.B) {
 	benchProcess(b, exitClean, "test", "fixtures/deployments/cumulus-tf")
 }
+
+// TestRunRendersActivityPlaceholders: a Resource Terraform resolves to an
+// aws_sfn_activity known only after apply runs as an activity (Activity*
+// events), the Lambda beside it as a Lambda with its configured function name.
+func TestRunRendersActivityPlaceholders(t *testing.T) {
+	inModuleRoot(t)
+	mocks := writeFile(t, t.TempDir(), "m.json", `{"StateMachines": {"python_reference_workflow": {"TestCases": {"T": {"Reference Task": "R", "Reference Activity": "R"}}}},
+ "MockedResponses": {"R": {"0-1": {"Return": {"payload": {}}}}}}`)
+	code, out, errOut := runCLI(t, "", "run", "--mock-config", mocks, "--test-case", "T", "--format", "json", "fixtures/deployments/python-nested/python_reference_workflow.asl.json")
+	if code != exitClean {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		`"resource": "arn:aws:lambda:us-east-1:123456789012:function:nsidc-prod-PythonReferenceTask"`,
+		`"type": "ActivityScheduled"`,
+		`"resource": "arn:aws:states:us-east-1:123456789012:activity:python_processing_service_id"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %s", want)
+		}
+	}
+}
