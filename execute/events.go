@@ -13,8 +13,10 @@ type Event struct {
 	Type            string
 	ID              int
 	PreviousEventID int
-	DetailsKey      string         // "stateEnteredEventDetails", ...
-	Details         map[string]any // input/output members hold JSON text, as AWS sends them
+	DetailsKey      string // "stateEnteredEventDetails", ...
+	// Details is a map[string]any or one of the detail structs (StateDetails,
+	// IterationDetails); input/output members hold JSON text, as AWS sends them.
+	Details any
 }
 
 // jsonText is a value the history shows as a JSON string ("input",
@@ -57,3 +59,18 @@ func (e Event) MarshalJSON() ([]byte, error) {
 // notTruncated is the shared {"truncated": false} of inputDetails and
 // outputDetails (stepshift never truncates); events only read it.
 var notTruncated = map[string]any{"truncated": false}
+
+// StateDetails are stateEnteredEventDetails / stateExitedEventDetails.
+type StateDetails struct {
+	Name          string         `json:"name"`
+	Input         any            `json:"input,omitempty"`
+	InputDetails  map[string]any `json:"inputDetails,omitempty"`
+	Output        any            `json:"output,omitempty"`
+	OutputDetails map[string]any `json:"outputDetails,omitempty"`
+}
+
+// IterationDetails are mapIteration{Started,Succeeded,Failed}EventDetails.
+type IterationDetails struct {
+	Name  string `json:"name"`
+	Index int    `json:"index"`
+}

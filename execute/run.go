@@ -130,7 +130,7 @@ type runner struct {
 	rnd         *rng
 	start       time.Time
 	clock       float64 // seconds since start
-	events      []Event
+	chunks      [][]Event // the history, in chunks
 	eventCount  int
 	maxEvents   int
 	invocations map[string]int
@@ -192,7 +192,15 @@ func (m *Machine) Run(input any, opts Options) (*Result, error) {
 			r.event("ExecutionFailed", "executionFailedEventDetails", map[string]any{"error": eerr.Error, "cause": eerr.Cause})
 		}
 	}
-	res.Path, res.Steps, res.Events, res.Seconds = r.path, r.steps, r.events, r.clock
+	res.Path, res.Steps, res.Seconds = r.path, r.steps, r.clock
+	if len(r.chunks) == 1 {
+		res.Events = r.chunks[0]
+	} else if len(r.chunks) > 1 {
+		res.Events = make([]Event, 0, r.eventCount)
+		for _, c := range r.chunks {
+			res.Events = append(res.Events, c...)
+		}
+	}
 	return res, nil
 }
 
@@ -222,7 +230,7 @@ func (r *runner) now() time.Time {
 	return r.start.Add(time.Duration(r.clock * float64(time.Second)))
 }
 
-func (r *runner) event(typ, detailsKey string, details map[string]any) int {
+func (r *runner) event(typ, detailsKey string, details any) int {
 	r.eventCount++
 	if r.maxEvents > 0 && r.eventCount > r.maxEvents && r.fatal == nil {
 		r.fatal = errHistoryLimit
@@ -231,7 +239,17 @@ func (r *runner) event(typ, detailsKey string, details map[string]any) int {
 		return r.eventCount
 	}
 	ev := Event{Timestamp: r.now(), Type: typ, ID: r.eventCount, PreviousEventID: r.eventCount - 1, DetailsKey: detailsKey, Details: details}
-	r.events = append(r.events, ev)
+	// Fixed-size chunks, joined once at the end: growing one slice of
+	// 100,000 events by doubling spends more time copying than running.
+	if n := len(r.chunks); n == 0 || len(r.chunks[n-1]) == cap(r.chunks[n-1]) {
+		size := 4096
+		if n == 0 {
+			size = 64 // most executions are short
+		}
+		r.chunks = append(r.chunks, make([]Event, 0, size))
+	}
+	last := &r.chunks[len(r.chunks)-1]
+	*last = append(*last, ev)
 	return r.eventCount
 }
 
@@ -325,8 +343,7 @@ func (s *stateRun) prefix() string {
 
 func (r *runner) runState(st *stateDef, input any, vars *scope) (any, string, *execError) {
 	s := &stateRun{st: st, rawInput: input, vars: vars, entered: r.clock}
-	s.enteredID = r.event(st.Type+"StateEntered", "stateEnteredEventDetails", map[string]any{
-		"name": st.Name, "input": jsonText{input}, "inputDetails": notTruncated})
+	s.enteredID = r.event(st.Type+"StateEntered", "stateEnteredEventDetails", &StateDetails{Name: st.Name, Input: jsonText{input}, InputDetails: notTruncated})
 	r.path = append(r.path, st.Name)
 	r.steps = append(r.steps, Step{State: st.Name})
 	s.step = len(r.steps) - 1
@@ -353,8 +370,7 @@ func (r *runner) runState(st *stateDef, input any, vars *scope) (any, string, *e
 	if size := jsonSize(out); size > MaxPayloadBytes {
 		return nil, "", &execError{"States.DataLimitExceeded", fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)}
 	}
-	r.event(st.Type+"StateExited", "stateExitedEventDetails", map[string]any{
-		"name": st.Name, "output": jsonText{out}, "outputDetails": notTruncated})
+	r.event(st.Type+"StateExited", "stateExitedEventDetails", &StateDetails{Name: st.Name, Output: jsonText{out}, OutputDetails: notTruncated})
 	if r.m.timeout > 0 && r.clock > r.m.timeout {
 		return nil, "", &execError{"States.Timeout", ""}
 	}

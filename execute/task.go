@@ -409,7 +409,7 @@ func (r *runner) runMap(s *stateRun) (any, *execError) {
 	failures := 0
 	results := make([]any, len(items))
 	for i, item := range items {
-		r.event("MapIterationStarted", "mapIterationStartedEventDetails", map[string]any{"name": st.Name, "index": i})
+		r.event("MapIterationStarted", "mapIterationStartedEventDetails", &IterationDetails{st.Name, i})
 		itemInput := item
 		if hasSelector {
 			mi := &mapItem{index: i, value: item}
@@ -427,7 +427,7 @@ func (r *runner) runMap(s *stateRun) (any, *execError) {
 		}
 		out, ierr := r.runScope(st.iterator, itemInput, &scope{vars: map[string]any{}, parent: s.vars}, nil)
 		if ierr != nil {
-			r.event("MapIterationFailed", "mapIterationFailedEventDetails", map[string]any{"name": st.Name, "index": i})
+			r.event("MapIterationFailed", "mapIterationFailedEventDetails", &IterationDetails{st.Name, i})
 			if !tolerate || ierr.terminal() || r.fatal != nil {
 				r.event("MapStateFailed", "", nil)
 				return nil, ierr
@@ -436,7 +436,7 @@ func (r *runner) runMap(s *stateRun) (any, *execError) {
 			results[i] = map[string]any{"Error": ierr.Error, "Cause": ierr.Cause}
 			continue
 		}
-		r.event("MapIterationSucceeded", "mapIterationSucceededEventDetails", map[string]any{"name": st.Name, "index": i})
+		r.event("MapIterationSucceeded", "mapIterationSucceededEventDetails", &IterationDetails{st.Name, i})
 		results[i] = out
 	}
 	if failures > 0 {
