@@ -129,7 +129,7 @@ type runner struct {
 	opts        Options
 	rnd         *rng
 	start       time.Time
-	clock       float64 // seconds since start
+	clock       float64   // seconds since start
 	chunks      [][]Event // the history, in chunks
 	eventCount  int
 	maxEvents   int
