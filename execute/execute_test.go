@@ -348,3 +348,20 @@ func TestConcurrentRuns(t *testing.T) {
 		}
 	}
 }
+
+func TestMapItemReaderAndBatcher(t *testing.T) {
+	def := `{"StartAt": "M", "States": {"M": {"Type": "Map", "ToleratedFailureCountPath": "$.tolerate",
+	  "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"}, "Parameters": {"Bucket": "b", "Key": "k"}},
+	  "ItemBatcher": {"MaxItemsPerBatch": 2, "BatchInput": {"run": "r1"}},
+	  "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "Count", "States": {
+	    "Count": {"Type": "Pass", "Parameters": {"n.$": "States.ArrayLength($.Items)", "run.$": "$.BatchInput.run"}, "End": true}}}, "End": true}}}`
+	items := Mocks{ByState: map[string]Outcome{"M": {Return: []any{1.0, 2.0, 3.0}}}}
+	res := mustRun(t, def, `{"tolerate": 0}`, Options{Mocks: items})
+	if res.Status != Succeeded || MarshalJSON(res.Output) != `[{"n":2,"run":"r1"},{"n":1,"run":"r1"}]` {
+		t.Errorf("got %s %s %s", res.Status, MarshalJSON(res.Output), res.Cause)
+	}
+	res = mustRun(t, def, `{"tolerate": 0}`, Options{Mocks: Mocks{}})
+	if res.Status != Failed || res.Error != "States.ItemReaderFailed" {
+		t.Errorf("no items mocked: %s %s", res.Status, res.Error)
+	}
+}

@@ -405,6 +405,22 @@ func (r *runner) runMap(s *stateRun) (any, *execError) {
 	}
 	toleratedCount := num(st.raw, "ToleratedFailureCount", -1)
 	toleratedPct := num(st.raw, "ToleratedFailurePercentage", -1)
+	for key, dst := range map[string]*float64{"ToleratedFailureCountPath": &toleratedCount, "ToleratedFailurePercentagePath": &toleratedPct} {
+		p, ok := st.raw[key].(string)
+		if !ok {
+			continue
+		}
+		path, perr := r.m.cache.path(p)
+		var v any
+		if perr == nil {
+			v, perr = selectPath(path, in, r.ctx(s, nil), s.vars)
+		}
+		f, isNum := v.(float64)
+		if perr != nil || !isNum || f < 0 {
+			return nil, s.runtimeErr("Invalid path '%s': The %s parameter does not reference a non-negative number.", p, key)
+		}
+		*dst = f
+	}
 	tolerate := st.distributed || toleratedCount >= 0 || toleratedPct >= 0
 	failures := 0
 	results := make([]any, len(items))
