@@ -103,11 +103,15 @@ func mermaidText(s string) string {
 	return b.String()
 }
 
-// mermaidComment keeps a comment on its line.
+// mermaidComment keeps a comment on its line, without the backticks that
+// could close a Markdown fence around the diagram.
 func mermaidComment(s string) string {
 	return strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
 			return ' '
+		}
+		if r == '`' {
+			return '\''
 		}
 		return r
 	}, strings.ToValidUTF8(s, "\uFFFD"))
