@@ -82,17 +82,20 @@ func (n *Node) mermaidShape() [2]string {
 }
 
 // mermaidText escapes text for a quoted Mermaid label. Mermaid turns
-// "#name;" and "#123;" into HTML entities, and a label is HTML, so every
-// character that means something to Mermaid's lexer or to HTML is written as
-// an entity; line breaks and other control characters become spaces.
+// "#name;" and "#123;" into HTML entities, and a label is HTML: the quote
+// that would end the string, "#" that would start an entity, HTML's "&<>",
+// the backtick that starts a Markdown string (and would close a Markdown
+// fence around the diagram) and the "|" that delimits an edge label are
+// written as entities. Brackets, braces, ";" and "%%" are plain text inside
+// a quoted string (Mermaid's parser accepts them: the nasty-names golden).
+// Line breaks and other control characters become spaces.
 func mermaidText(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
 		switch {
 		case r == '"':
 			b.WriteString("#quot;")
-		case r == '#', r == '&', r == '<', r == '>', r == '`', r == '|', r == '%', r == ';', r == '\\',
-			r == '[', r == ']', r == '{', r == '}', r == '(', r == ')':
+		case r == '#', r == '&', r == '<', r == '>', r == '`', r == '|':
 			fmt.Fprintf(&b, "#%d;", r)
 		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
 			b.WriteByte(' ')
