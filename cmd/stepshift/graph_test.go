@@ -181,15 +181,41 @@ func TestMigrateGraph(t *testing.T) {
 			t.Errorf("the graph file lacks %q:\n%s", want, text)
 		}
 	}
+	checkBeforeAfter(t, text, "QueueGranules", "", "heartbeat 300 s")
+
+	// A workflow in a heredoc: the rewritten body is found in the new .tf.
+	heredoc := filepath.Join(t.TempDir(), "heredoc.md")
+	code, _, errOut = runCLI(t, "", "migrate", "--step", "SyncGranule", "--graph", heredoc, filepath.Join("fixtures", "migrate", "heredoc"))
+	if code != exitClean {
+		t.Fatalf("heredoc: exit %d\n%s", code, errOut)
+	}
+	md, _ = os.ReadFile(heredoc)
+	checkBeforeAfter(t, string(md), "SyncGranule", "${aws_lambda_function.sync_granule.arn}", "${aws_sfn_activity.sync_granule.id}")
+}
+
+// checkBeforeAfter finds the before and after Mermaid blocks of a migrate
+// graph file, checks the state is highlighted in both, that its label
+// holds before (if not "") in the first and after in the second, and that
+// Mermaid parses both.
+func checkBeforeAfter(t *testing.T, text, state, before, after string) {
+	t.Helper()
 	blocks := mermaidBlocks(t, text)
-	if len(blocks) != 2 {
+	if len(blocks) != 2 || !strings.Contains(text, "### Before") || !strings.Contains(text, "### After") {
 		t.Fatalf("want a before and an after graph, got %d:\n%s", len(blocks), text)
 	}
-	for _, b := range blocks {
+	for i, b := range blocks {
 		src, _ := os.ReadFile(b)
-		id := regexp.MustCompile(`(?m)^  (n\d+)\["QueueGranules"\]$`).FindStringSubmatch(string(src))
-		if id == nil || !strings.Contains(string(src), "  class "+id[1]+" changed\n") {
-			t.Errorf("QueueGranules should be drawn highlighted:\n%s", src)
+		m := regexp.MustCompile(`(?m)^  (n\d+)\["` + state + `((?:<br>[^"]*)?)"\]$`).FindStringSubmatch(string(src))
+		if m == nil || !strings.Contains(string(src), "  class "+m[1]+" changed\n") {
+			t.Errorf("%s should be drawn highlighted:\n%s", state, src)
+			continue
+		}
+		want, unwanted := before, after
+		if i == 1 {
+			want, unwanted = after, before
+		}
+		if !strings.Contains(m[2], want) || unwanted != "" && strings.Contains(m[2], unwanted) {
+			t.Errorf("graph %d: %s's label %q should hold %q and not %q", i, state, m[2], want, unwanted)
 		}
 	}
 	parseMermaid(t, blocks)
