@@ -25,7 +25,7 @@ func transitions(st *workflow.State) []transition {
 	if ch := st.Field("Choices"); ch != nil {
 		for _, rule := range ch.Elems {
 			if n := rule.Get("Next"); n != nil {
-				out = append(out, transition{ChoiceEdge, shorten(describeRule(rule, 0), MaxLabel), n})
+				out = append(out, transition{ChoiceEdge, ruleLabel(rule), n})
 			}
 		}
 	}
@@ -78,10 +78,36 @@ var typeTests = map[string][2]string{
 	"IsTimestamp": {"is timestamp", "is not timestamp"},
 }
 
+// MaxRuleLabel is the most runes a choice edge's label keeps: a rule says
+// more than an error name, so it gets a little more room.
+const MaxRuleLabel = 48
+
+// ruleLabel is a choice rule's edge label: the rule as written when it
+// fits, else with each variable cut to its last step ("$.meta.collection.name"
+// reads "…name"), so the comparisons and and/or/not stay visible; then cut
+// in the middle if still too long.
+func ruleLabel(rule *workflow.Node) string {
+	s := describeRule(rule, 0, false)
+	if len([]rune(s)) > MaxRuleLabel {
+		s = describeRule(rule, 0, true)
+	}
+	return shorten(s, MaxRuleLabel)
+}
+
+// lastStep keeps the last field of a JSONPath, "$.a.b.c" → "…c"; a path
+// with one step stays as it is.
+func lastStep(path string) string {
+	i := strings.LastIndexAny(path, ".[")
+	if i <= 1 {
+		return path
+	}
+	return "…" + strings.TrimPrefix(path[i:], ".")
+}
+
 // describeRule writes a choice rule the way a reader says it:
 // `$.status == "done"`, `$.count >= 3`, `not $.x is null`,
 // `($.a == 1 and $.b > 2)`. JSONata rules show their Condition.
-func describeRule(rule *workflow.Node, depth int) string {
+func describeRule(rule *workflow.Node, depth int, short bool) string {
 	if depth > 8 {
 		return "…"
 	}
@@ -94,7 +120,7 @@ func describeRule(rule *workflow.Node, depth int) string {
 		if list := rule.Get(op); list != nil {
 			var parts []string
 			for _, r := range elems(list) {
-				parts = append(parts, describeRule(r, depth+1))
+				parts = append(parts, describeRule(r, depth+1, short))
 			}
 			s := strings.Join(parts, " "+strings.ToLower(op)+" ")
 			if depth > 0 {
@@ -104,11 +130,14 @@ func describeRule(rule *workflow.Node, depth int) string {
 		}
 	}
 	if not := rule.Get("Not"); not != nil {
-		return "not " + describeRule(not, depth+1)
+		return "not " + describeRule(not, depth+1, short)
 	}
 	variable := "?"
 	if v := rule.Get("Variable"); v != nil {
 		variable = scalar(v)
+		if short {
+			variable = lastStep(variable)
+		}
 	}
 	for _, m := range rule.Members {
 		if t, ok := typeTests[m.Key]; ok {

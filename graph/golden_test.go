@@ -149,7 +149,7 @@ func TestEveryStateStructure(t *testing.T) {
 	for _, e := range edgesFrom(g, route.ID) {
 		labels = append(labels, e.Label)
 	}
-	want := []string{`$.status == "done"`, "$.prepared.count >= 3", "$.meta.collection.n…version matches \"v*\"", "$.a < $.b", "Default"}
+	want := []string{`$.status == "done"`, "$.prepared.count >= 3", "…name is present and not …version matches \"v*\"", "$.a < $.b", "Default"}
 	if strings.Join(labels, "|") != strings.Join(want, "|") {
 		t.Errorf("Route's edge labels = %q, want %q", labels, want)
 	}
