@@ -92,6 +92,9 @@ func graphAction(c *cli.Context) error {
 		findings = run.lint(opts)
 	}
 
+	if len(run.units) == 0 && len(run.ioErrors) == 0 {
+		fmt.Fprintf(c.App.ErrWriter, "stepshift: note: no workflow found in %s (*.asl.json files, or templatefile()/heredoc renderings in .tf files)\n", strings.Join(args, " "))
+	}
 	var out bytes.Buffer
 	undrawn := 0
 	for i, u := range run.units {

@@ -34,6 +34,7 @@ func TestGraphExitCodes(t *testing.T) {
 		{"bad depth", []string{"graph", "--depth", "-1", clean}, exitUsage, "--depth"},
 		{"missing path", []string{"graph", filepath.Join(dir, "nope.asl.json")}, exitUsage, "no such file"},
 		{"does not parse", []string{"graph", broken}, exitFindings, broken + ":1:"},
+		{"nothing to draw", []string{"graph", t.TempDir()}, exitClean, "no workflow found in "},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
