@@ -82,13 +82,18 @@ func (r githubReporter) Report(w io.Writer, in Input) error {
 // already, so the summary is appended (GitHub's documented way), in one
 // write, rather than replacing the file.
 func appendStepSummary(path string, in Input) error {
-	var b bytes.Buffer
-	if err := writeStepSummary(&b, in); err != nil {
-		return err
-	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return fmt.Errorf("job summary: %w", err)
+	}
+	budget := stepSummaryMax
+	if st, err := f.Stat(); err == nil {
+		budget -= int(st.Size())
+	}
+	var b bytes.Buffer
+	if err := writeStepSummary(&b, in, budget); err != nil {
+		f.Close()
+		return err
 	}
 	if _, err := f.Write(b.Bytes()); err != nil {
 		f.Close()
@@ -116,10 +121,22 @@ func markdownCell(s string) string {
 	return b.String()
 }
 
+// stepSummaryMax is the most a step's summary file may hold: GitHub drops
+// the whole summary ("$GITHUB_STEP_SUMMARY upload aborted, supports content
+// up to a size of 1024k") when it is larger.
+const stepSummaryMax = 1024 * 1024
+
+// stepSummaryReserve is room kept for the line saying what was left out.
+const stepSummaryReserve = 256
+
 // writeStepSummary writes the job summary: the counts, the per-Task limits
 // table, and a Mermaid graph of each workflow with findings (in.Graphs,
-// drawn by the caller, which knows the Terraform facts).
-func writeStepSummary(b *bytes.Buffer, in Input) error {
+// drawn by the caller, which knows the Terraform facts). Rows and graphs
+// that would take it past budget bytes are left out, and a line says how
+// many, so GitHub still shows the rest.
+func writeStepSummary(b *bytes.Buffer, in Input, budget int) error {
+	budget -= stepSummaryReserve
+	rowsLeft, graphsLeft := 0, 0
 	e, w, i := counts(in.Findings)
 	fmt.Fprintf(b, "## stepshift lint\n\n%s, %s, %s in %s\n\n", plural(e, "error"), plural(w, "warning"), plural(i, "info"),
 		plural(max(len(in.Files), 1), "file"))
@@ -148,14 +165,29 @@ func writeStepSummary(b *bytes.Buffer, in Input) error {
 			for k, c := range cells {
 				cells[k] = markdownCell(c)
 			}
-			fmt.Fprintf(b, "| %s |\n", strings.Join(cells, " | "))
+			row := fmt.Sprintf("| %s |\n", strings.Join(cells, " | "))
+			if rowsLeft > 0 || b.Len()+len(row) > budget {
+				rowsLeft++
+				continue
+			}
+			b.WriteString(row)
 		}
 		b.WriteString("\n")
 	}
 	for _, g := range in.Graphs {
-		if err := writeGraphBlock(b, g); err != nil {
+		var block bytes.Buffer
+		if err := writeGraphBlock(&block, g); err != nil {
 			return err
 		}
+		if graphsLeft > 0 || b.Len()+block.Len() > budget {
+			graphsLeft++
+			continue
+		}
+		b.Write(block.Bytes())
+	}
+	if rowsLeft > 0 || graphsLeft > 0 {
+		fmt.Fprintf(b, "_%s and %s left out: GitHub shows at most 1 MiB of a step's summary; the annotations and `stepshift lint --summary` have them all._\n\n",
+			plural(rowsLeft, "table row"), plural(graphsLeft, "graph"))
 	}
 	return nil
 }

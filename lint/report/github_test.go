@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,5 +89,36 @@ func TestStepSummaryUnwritable(t *testing.T) {
 	r, _ := New("github", Options{StepSummary: filepath.Join(t.TempDir(), "no", "such", "dir", "summary.md")})
 	if err := r.Report(&strings.Builder{}, Input{Files: []string{"x"}}); err == nil {
 		t.Errorf("want an error for a summary file in a missing folder")
+	}
+}
+
+// TestStepSummaryBudget: a summary that would pass GitHub's 1 MiB (with
+// what the file already holds) leaves graphs out and says so, instead of
+// losing the whole summary.
+func TestStepSummaryBudget(t *testing.T) {
+	tabs, _ := load(t, "testdata/tabs.asl.json")
+	g := graph.Build(tabs, graph.Options{Title: "tabs"})
+	in := Input{Files: []string{"x"}}
+	for range 5 {
+		in.Graphs = append(in.Graphs, g)
+	}
+	var one strings.Builder
+	g.Mermaid(&one)
+	path := filepath.Join(t.TempDir(), "summary.md")
+	// Room for the counts and about two graphs.
+	os.WriteFile(path, []byte(strings.Repeat("x", stepSummaryMax-stepSummaryReserve-200-2*(one.Len()+40))), 0o644)
+	if err := appendStepSummary(path, in); err != nil {
+		t.Fatal(err)
+	}
+	md, _ := os.ReadFile(path)
+	if len(md) > stepSummaryMax {
+		t.Errorf("the summary file is %d bytes, over GitHub's %d", len(md), stepSummaryMax)
+	}
+	drawn := strings.Count(string(md), "```mermaid")
+	if drawn == 0 || drawn >= 5 {
+		t.Errorf("want some but not all 5 graphs within the budget, got %d", drawn)
+	}
+	if want := fmt.Sprintf("0 table rows and %d graphs left out", 5-drawn); !strings.Contains(string(md), want) {
+		t.Errorf("the summary should say %q:\n%s", want, md[stepSummaryMax-stepSummaryReserve-3000:])
 	}
 }
