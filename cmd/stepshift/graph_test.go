@@ -271,3 +271,18 @@ func BenchmarkGraphProcessCumulusCorpus(b *testing.B) {
 	}
 	benchProcess(b, exitClean, append([]string{"graph"}, files...)...)
 }
+
+// TestGraphDepth: --depth reaches the drawing; 1 collapses the Parallel
+// of graph/testdata/every-state.asl.json with its four states.
+func TestGraphDepth(t *testing.T) {
+	inModuleRoot(t)
+	fixture := filepath.Join("graph", "testdata", "every-state.asl.json")
+	_, all, _ := runCLI(t, "", "graph", fixture)
+	code, collapsed, errOut := runCLI(t, "", "graph", "--depth", "1", fixture)
+	if code != exitClean {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	if !strings.Contains(all, "subgraph ") || strings.Contains(collapsed, "subgraph ") || !strings.Contains(collapsed, `FanOut<br>+4 states inside"`) {
+		t.Errorf("--depth 1 should collapse FanOut's 4 states:\n%s", collapsed)
+	}
+}
