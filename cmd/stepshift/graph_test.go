@@ -75,6 +75,26 @@ func TestGraphShowsFactsAndFindings(t *testing.T) {
 	}
 }
 
+// TestGraphEveryRendering: a template two modules render is drawn twice,
+// each with its own Lambda's facts.
+func TestGraphEveryRendering(t *testing.T) {
+	inModuleRoot(t)
+	terraformtest.EnsureBigZip(t)
+	_, out, _ := runCLI(t, "", "graph", "fixtures/deployments/cumulus-tf/sync_granule_workflow.asl.json")
+	charts := strings.Split(out, "\n\n%% ")
+	if len(charts) != 2 {
+		t.Fatalf("want two flowcharts, got %d:\n%s", len(charts), out)
+	}
+	for i, want := range []string{"(module.sync_granule_workflow)\n", "(module.sync_granule_priority_workflow)\n"} {
+		if !strings.Contains(charts[i], want) {
+			t.Errorf("chart %d should be %s:\n%s", i, want, charts[i])
+		}
+	}
+	if !strings.Contains(charts[0], "SyncGranule<br>12000 MB · 600 s") || !strings.Contains(charts[1], "SyncGranule<br>3008 MB · 900 s") {
+		t.Errorf("each rendering should show its own Lambda's memory and timeout:\n%s", out)
+	}
+}
+
 // svgTitles lists the <title> elements Graphviz gives each node and edge.
 func svgTitles(svg []byte) []string {
 	var out []string
