@@ -183,9 +183,11 @@ func scalar(n *workflow.Node) string {
 }
 
 // unreachableStates is the states of a scope that no path from StartAt
-// reaches. When StartAt or a transition the walk meets is templated or
-// names no state of the scope, where it goes is unknown, so nothing is
-// called unreachable.
+// reaches, by the walk lint's unreachable-state rule makes, so the picture
+// and the findings agree: when StartAt or a transition the walk meets is
+// templated, any state may be reached and nothing is marked; a transition
+// naming no state of the scope (next-target reports it) leads nowhere. Of
+// states sharing a name only the first is judged, as transitions reach it.
 func unreachableStates(sc *workflow.Scope) map[*workflow.State]bool {
 	start := sc.StartAt()
 	if start == nil || start.Kind != workflow.String || start.IsTemplated() {
@@ -201,14 +203,14 @@ func unreachableStates(sc *workflow.Scope) map[*workflow.State]bool {
 		st := queue[0]
 		queue = queue[1:]
 		for _, t := range transitions(st) {
-			if t.target.Kind != workflow.String || t.target.IsTemplated() {
+			if t.target.IsTemplated() || t.target.Kind == workflow.Unknown {
 				return nil
 			}
-			next := sc.ByName[t.target.Str]
-			if next == nil {
-				return nil
+			var next *workflow.State
+			if t.target.Kind == workflow.String {
+				next = sc.ByName[t.target.Str]
 			}
-			if !seen[next] {
+			if next != nil && !seen[next] {
 				seen[next] = true
 				queue = append(queue, next)
 			}
@@ -216,7 +218,7 @@ func unreachableStates(sc *workflow.Scope) map[*workflow.State]bool {
 	}
 	out := map[*workflow.State]bool{}
 	for _, st := range sc.States {
-		if !seen[sc.ByName[st.Name]] {
+		if !seen[st] && sc.ByName[st.Name] == st {
 			out[st] = true
 		}
 	}
