@@ -21,7 +21,8 @@ var allowedImports = map[string][]string{
 	"terraform/terraformtest": {"internal/standin"},
 	"deployed":                {"terraform", "usage"},
 	"lint":                    {"schemas", "terraform", "usage", "workflow"},
-	"lint/report":             {"lint", "workflow"},
+	"lint/report":             {"graph", "lint", "workflow"},
+	"graph":                   {"workflow"},
 	"transpile":               {"terraform", "workflow"},
 	"internal/standin":        nil,
 }
