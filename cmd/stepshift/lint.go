@@ -72,6 +72,10 @@ type lintRun struct {
 	units   []*lint.Unit
 	extra   []lint.Finding // findings from outside the engine (Terraform configuration problems)
 	deploys []*terraform.Deployment
+	// named are the folder and file arguments with what was found under
+	// each; loadedAt every deployment read, by folder.
+	named    []*pathArg
+	loadedAt map[string]*terraform.Deployment
 
 	aws     *deployed.Client           // with --aws or --state-machine
 	configs []*deployed.FunctionConfig // what Lambda answered, one per function
@@ -142,6 +146,9 @@ func lintAction(c *cli.Context) error {
 		args = []string{"."}
 	}
 	if err := run.collect(args); err != nil {
+		return err
+	}
+	if err := run.checkSomethingLinted(); err != nil {
 		return err
 	}
 	if err := run.addStateMachines(c.Context); err != nil {
@@ -526,18 +533,19 @@ func (r *lintRun) collect(args []string) error {
 	if stdinDoc != nil {
 		r.addUnit(&lint.Unit{Doc: stdinDoc})
 	}
-	return r.checkSomethingLinted(named, loadedAt)
+	r.named, r.loadedAt = named, loadedAt
+	return nil
 }
 
 // checkSomethingLinted fails a folder or file argument under which no state
 // machine definition was found: a CI gate pointed at the wrong folder must
 // not pass.
-func (r *lintRun) checkSomethingLinted(named []*pathArg, loadedAt map[string]*terraform.Deployment) error {
-	for _, pa := range named {
+func (r *lintRun) checkSomethingLinted() error {
+	for _, pa := range r.named {
 		found := len(pa.workflows) > 0
 		unread := 0
 		for _, dir := range pa.roots {
-			d := loadedAt[dir]
+			d := r.loadedAt[dir]
 			if d == nil {
 				continue
 			}
