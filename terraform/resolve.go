@@ -558,14 +558,10 @@ func (d *Deployment) follow(m *Module, names []string, depth int) resolution {
 		}
 		local := "data." + names[1] + "." + names[2]
 		if names[1] == "terraform_remote_state" {
-			// CIRRUS-DAAC and csdap-cumulus read task ARNs from the
-			// Cumulus stack's state this way; a `.task_arn` is a Lambda
-			// by Cumulus's convention, known only to that other stack.
-			out := resolution{why: fmt.Sprintf("the ARN comes from another Terraform stack's state (%s): lint that stack, or give --aws to read the deployed function", m.label(ref))}
-			if names[len(names)-1] == "task_arn" {
-				out.kind = TargetLambda
-			}
-			return out
+			// CIRRUS-DAAC reads task ARNs from the Cumulus stack's state
+			// this way: what it is, only that other stack knows (migrate
+			// recognises a `.outputs.X_task.task_arn` by its shape).
+			return resolution{kind: TargetOther, why: fmt.Sprintf("the ARN comes from another Terraform stack's state (%s): lint that stack, or give --aws to read the deployed function", m.label(ref))}
 		}
 		return resolution{kind: kindForType(names[1]), res: m.resources[local], addr: m.label(local), module: m}
 	case "count", "each", "path", "self", "terraform":

@@ -299,3 +299,22 @@ func TestRuntimeBlockedVerdictReachesEveryTask(t *testing.T) {
 		}
 	}
 }
+
+// TestGraphMarksFunctionFacts: a finding about a function (its runtime, at
+// the Terraform line) still marks every Task state that runs it in a graph.
+func TestGraphMarksFunctionFacts(t *testing.T) {
+	inModuleRoot(t)
+	code, out, errOut := runCLI(t, "", "graph", filepath.Join("fixtures", "deployments", "relative-paths"))
+	if code != exitClean {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, st := range []string{"SyncGranule", "SyncAgain"} {
+		found := false
+		for _, line := range strings.Split(out, "\n") {
+			found = found || (strings.Contains(line, `["`+st+`<br>`) && strings.Contains(line, "lambda-runtime"))
+		}
+		if !found {
+			t.Errorf("%s is not marked with lambda-runtime:\n%s", st, out)
+		}
+	}
+}

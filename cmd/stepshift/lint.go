@@ -72,6 +72,10 @@ type lintRun struct {
 	units   []*lint.Unit
 	extra   []lint.Finding // findings from outside the engine (Terraform configuration problems)
 	deploys []*terraform.Deployment
+	// named are the folder and file arguments with what was found under
+	// each; loadedAt every deployment read, by folder.
+	named    []*pathArg
+	loadedAt map[string]*terraform.Deployment
 
 	aws     *deployed.Client           // with --aws or --state-machine
 	configs []*deployed.FunctionConfig // what Lambda answered, one per function
@@ -105,7 +109,11 @@ func lintAction(c *cli.Context) error {
 		return usageErrorf("--fail-on: %v", err)
 	}
 	color := !c.Bool("no-color") && os.Getenv("NO_COLOR") == "" && isTerminal(c.App.Writer)
-	rep, err := report.New(c.String("format"), report.Options{Color: color, Summary: c.Bool("summary")})
+	ropts := report.Options{Color: color, Summary: c.Bool("summary")}
+	if strings.EqualFold(c.String("format"), "github") {
+		ropts.StepSummary = os.Getenv("GITHUB_STEP_SUMMARY")
+	}
+	rep, err := report.New(c.String("format"), ropts)
 	if err != nil {
 		return usageErrorf("--format: %v", err)
 	}
@@ -140,6 +148,9 @@ func lintAction(c *cli.Context) error {
 	if err := run.collect(args); err != nil {
 		return err
 	}
+	if err := run.checkSomethingLinted(); err != nil {
+		return err
+	}
 	if err := run.addStateMachines(c.Context); err != nil {
 		return err
 	}
@@ -162,8 +173,11 @@ func lintAction(c *cli.Context) error {
 	for _, r := range lint.Rules() {
 		in.Rules = append(in.Rules, report.RuleInfo{ID: r.ID, Summary: r.Summary, HelpURI: report.HelpURI(r.ID), DefaultSeverity: r.Severity, AWSCode: r.AWSCode})
 	}
-	if c.Bool("summary") || c.String("format") == "json" {
+	if c.Bool("summary") || c.String("format") == "json" || ropts.StepSummary != "" {
 		in.Summary = summaryRows(run.units, findings)
+	}
+	if ropts.StepSummary != "" {
+		in.Graphs = findingGraphs(run.units, findings)
 	}
 	if err := rep.Report(run.stdout, in); err != nil {
 		return internalErrorf("writing the report: %v", err)
@@ -519,18 +533,19 @@ func (r *lintRun) collect(args []string) error {
 	if stdinDoc != nil {
 		r.addUnit(&lint.Unit{Doc: stdinDoc})
 	}
-	return r.checkSomethingLinted(named, loadedAt)
+	r.named, r.loadedAt = named, loadedAt
+	return nil
 }
 
 // checkSomethingLinted fails a folder or file argument under which no state
 // machine definition was found: a CI gate pointed at the wrong folder must
 // not pass.
-func (r *lintRun) checkSomethingLinted(named []*pathArg, loadedAt map[string]*terraform.Deployment) error {
-	for _, pa := range named {
+func (r *lintRun) checkSomethingLinted() error {
+	for _, pa := range r.named {
 		found := len(pa.workflows) > 0
 		unread := 0
 		for _, dir := range pa.roots {
-			d := loadedAt[dir]
+			d := r.loadedAt[dir]
 			if d == nil {
 				continue
 			}
