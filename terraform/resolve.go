@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -120,6 +121,15 @@ func (d *Deployment) resolveTasks(r *Rendering) {
 		if in.IsVariable() {
 			if v := r.Var(in.Expr); v != nil {
 				v.Used = true
+			} else if r.Map != nil && r.Call != nil && r.Call.Name == "templatefile" && !bytes.Contains(r.Document.Source, []byte("%{")) {
+				// (A %{ for } directive binds names of its own; such
+				// templates are template-directive's to report.)
+				// Terraform refuses the plan: templatefile() evaluates
+				// every ${...} of the template against the map alone.
+				rng := HCLRange(in.Range)
+				d.Diagnostics = append(d.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Template variable not in the vars map",
+					Detail:  fmt.Sprintf("${%s}: the templatefile() map at %s has no key %q, so Terraform rejects the call (vars map does not contain key %q)", in.Expr, rangeString(r.Map.Range()), in.Expr, in.Expr),
+					Subject: &rng, Context: r.Call.Range().Ptr()})
 			}
 		}
 	}

@@ -18,16 +18,17 @@ import (
 // data "template_file" and a template in a module not yet downloaded;
 // templatefile() variables given as a local, a variable or merge() of
 // them, and a Lambda reached through an alias; one for_each resource whose
-// instances are the workflows.
+// instances are the workflows; a template variable its map lacks.
 var deploymentLayouts = map[string][]string{
-	"relative-paths":    {"ingest.asl.json", "workflows/publish.asl.json"},
-	"module-output":     {"bignbit/state_machine_definition.tpl"},
-	"locals-definition": {"templates/process.json.tmpl"},
-	"workflow-module":   {"workflows/discover/discover.asl.json"},
-	"unknown-why":       {"unknowns.asl.json"},
-	"template-data":     {"state_machine_definition.json"},
-	"vars-indirect":     {"sync.asl.json", "publish.asl.json"},
-	"foreach-workflows": {"workflows/discover.asl.json", "workflows/sync.asl.json"},
+	"relative-paths":       {"ingest.asl.json", "workflows/publish.asl.json"},
+	"module-output":        {"bignbit/state_machine_definition.tpl"},
+	"locals-definition":    {"templates/process.json.tmpl"},
+	"workflow-module":      {"workflows/discover/discover.asl.json"},
+	"unknown-why":          {"unknowns.asl.json"},
+	"template-data":        {"state_machine_definition.json"},
+	"vars-indirect":        {"sync.asl.json", "publish.asl.json"},
+	"foreach-workflows":    {"workflows/discover.asl.json", "workflows/sync.asl.json"},
+	"template-var-missing": {"recover.asl.json"},
 }
 
 // TestLayoutsLintTheSameFromAnywhere lints each layout from its parent
