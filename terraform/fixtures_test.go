@@ -399,3 +399,65 @@ resource "aws_sfn_state_machine" "unknown" {
 		t.Errorf("unknown for_each: %v", d.Diagnostics)
 	}
 }
+
+// TestConditionalTaskARN follows a module output written as a condition
+// (Cumulus's cumulus_lambda_function: enable_versioning ? qualified_arn :
+// arn) to its function: the chosen branch when the condition is known,
+// the one function both branches reach when it is not, and unknown (saying
+// so) when the branches differ.
+func TestConditionalTaskARN(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"main.tf": `
+variable "versioning" {}
+module "task" {
+  source            = "./task"
+  enable_versioning = var.versioning
+}
+module "fixed" {
+  source            = "./task"
+  enable_versioning = true
+}
+resource "aws_sfn_state_machine" "unknown_condition" {
+  definition = templatefile("${path.module}/w.asl.json", { a_arn = module.task.task_arn })
+}
+resource "aws_sfn_state_machine" "known_condition" {
+  definition = templatefile("${path.module}/w.asl.json", { a_arn = module.fixed.task_arn })
+}
+resource "aws_sfn_state_machine" "different" {
+  definition = templatefile("${path.module}/w.asl.json", { a_arn = module.task.either_arn })
+}
+`,
+		"task/main.tf": `
+variable "enable_versioning" {}
+resource "aws_lambda_function" "task" {
+  function_name = "task"
+  memory_size   = 1024
+}
+resource "aws_lambda_function" "other" {
+  function_name = "other"
+}
+output "task_arn" {
+  value = var.enable_versioning ? aws_lambda_function.task.qualified_arn : aws_lambda_function.task.arn
+}
+output "either_arn" {
+  value = var.enable_versioning ? aws_lambda_function.task.arn : aws_lambda_function.other.arn
+}
+`,
+		"w.asl.json": fuzzWorkflow,
+	})
+	d := Load(dir, Options{})
+	noErrors(t, d)
+	for _, r := range d.Renderings {
+		tg := r.Tasks[0].Target
+		switch addr := r.BlockAddress(); addr {
+		case "aws_sfn_state_machine.unknown_condition", "aws_sfn_state_machine.known_condition":
+			if tg.Kind != TargetLambda || !strings.HasSuffix(tg.Address, "aws_lambda_function.task") || r.Tasks[0].Lambda == nil || r.Tasks[0].Lambda.MemoryMB.Value != 1024 {
+				t.Errorf("%s: target %+v", addr, tg)
+			}
+		case "aws_sfn_state_machine.different":
+			if tg.Resource != nil || !strings.Contains(tg.Why, "branches") {
+				t.Errorf("%s: target %+v, want unknown naming the branches", addr, tg)
+			}
+		}
+	}
+}

@@ -481,6 +481,22 @@ func (d *Deployment) followExpr(m *Module, expr hcl.Expression, rest []string, d
 			}
 			return resolution{why: fmt.Sprintf("%s: the object has no attribute %q", rangeString(e.Range()), rest[0])}
 		}
+	case *hclsyntax.ConditionalExpr:
+		// cond ? aws_lambda_function.task.qualified_arn : aws_lambda_function.task.arn
+		// (Cumulus's cumulus_lambda_function task_arn): the branch the
+		// condition picks when it is known, else the one resource both
+		// branches reach.
+		if c := m.Eval(e.Condition); c.Known && !c.Value.IsNull() && c.Value.Type() == cty.Bool {
+			if c.Value.True() {
+				return d.followExpr(m, e.TrueResult, rest, depth+1)
+			}
+			return d.followExpr(m, e.FalseResult, rest, depth+1)
+		}
+		t, f := d.followExpr(m, e.TrueResult, rest, depth+1), d.followExpr(m, e.FalseResult, rest, depth+1)
+		if t.res != nil && t.res == f.res {
+			return t
+		}
+		return resolution{why: rangeString(e.Range()) + ": the branches of a condition that is not known reach different things"}
 	case *hclsyntax.LiteralValueExpr:
 		// A string value from tfvars (valueVars).
 		if s, ok := asString(e.Val); ok && len(rest) == 0 {
