@@ -18,7 +18,8 @@ import (
 // data "template_file" and a template in a module not yet downloaded;
 // templatefile() variables given as a local, a variable or merge() of
 // them, and a Lambda reached through an alias; one for_each resource whose
-// instances are the workflows; a template variable its map lacks.
+// instances are the workflows; a template variable its map lacks; a task
+// ARN output written as a condition.
 var deploymentLayouts = map[string][]string{
 	"relative-paths":       {"ingest.asl.json", "workflows/publish.asl.json"},
 	"module-output":        {"bignbit/state_machine_definition.tpl"},
@@ -29,6 +30,7 @@ var deploymentLayouts = map[string][]string{
 	"vars-indirect":        {"sync.asl.json", "publish.asl.json"},
 	"foreach-workflows":    {"workflows/discover.asl.json", "workflows/sync.asl.json"},
 	"template-var-missing": {"recover.asl.json"},
+	"conditional-arn":      {"version.asl.json"},
 }
 
 // TestLayoutsLintTheSameFromAnywhere lints each layout from its parent
