@@ -27,12 +27,16 @@ var _ = register(&Rule{
 	},
 })
 
-// pathFields are the state fields holding a JSONPath, with the kind each accepts.
+// pathFields are the state fields holding a JSONPath, with the kind each
+// accepts. Only ResultPath writes into the state's data, so only it is
+// held to a reference path without variables; the fields that read a value
+// (SecondsPath, ItemsPath, MaxConcurrencyPath, ...) accept "$var" and
+// "$var.field" since JSONPath variables (Assign) shipped.
 var pathFields = map[string]PathKind{
-	"InputPath": AnyPath, "OutputPath": AnyPath, "ResultPath": ReferencePath, "ItemsPath": ReferencePath,
-	"SecondsPath": ReferencePath, "TimestampPath": ReferencePath,
-	"TimeoutSecondsPath": ReferencePath, "HeartbeatSecondsPath": ReferencePath,
-	"MaxConcurrencyPath": ReferencePath, "ToleratedFailurePercentagePath": ReferencePath, "ToleratedFailureCountPath": ReferencePath,
+	"InputPath": AnyPath, "OutputPath": AnyPath, "ResultPath": ReferencePath, "ItemsPath": AnyPath,
+	"SecondsPath": AnyPath, "TimestampPath": AnyPath,
+	"TimeoutSecondsPath": AnyPath, "HeartbeatSecondsPath": AnyPath,
+	"MaxConcurrencyPath": AnyPath, "ToleratedFailurePercentagePath": AnyPath, "ToleratedFailureCountPath": AnyPath,
 }
 
 // payloadTemplates are the fields whose ".$" keys take paths or intrinsic calls.
