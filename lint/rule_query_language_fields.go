@@ -47,13 +47,18 @@ func checkQueryLanguageFields(p *Pass) {
 		if q := p.Doc.Definition.Get("QueryLanguage"); st.Field("QueryLanguage") == nil && q != nil && (q.Kind != workflow.String || q.IsTemplated()) {
 			continue
 		}
+		if q := st.Field("QueryLanguage"); q != nil && q.Str == "JSONPath" && topLevelJSONata(p.Doc) {
+			p.Report(q, "state %q sets \"QueryLanguage\": \"JSONPath\", but the state machine's top-level QueryLanguage is JSONata; "+
+				"a JSONata state machine cannot hold JSONPath states (set JSONPath at the top and JSONata on states instead)", st.Name)
+			continue
+		}
 		jsonata := isJSONata(p.Doc, st)
 		for _, m := range st.Node.Members {
 			switch {
 			case jsonata && jsonPathOnly[m.Key]:
-				p.ReportKey(m, "state %q uses JSONata, where %q does not exist; %s", st.Name, m.Key, jsonataReplacement(m.Key))
+				p.ReportKey(m, "state %q uses JSONata, where %q does not exist; %s", st.Name, m.Key, jsonataReplacement(st.Type, m.Key))
 			case !jsonata && jsonataOnly[m.Key]:
-				p.ReportKey(m, "state %q uses JSONPath, where %q does not exist; set \"QueryLanguage\": \"JSONata\" or use %s", st.Name, m.Key, jsonPathReplacement(m.Key))
+				p.ReportKey(m, "state %q uses JSONPath, where %q does not exist; set \"QueryLanguage\": \"JSONata\" or use %s", st.Name, m.Key, jsonPathReplacement(st.Type, m.Key))
 			case m.Key == "Choices" && m.Kind == workflow.Array:
 				for _, rule := range m.Elems {
 					checkChoiceRuleLanguage(p, st, rule, jsonata, 0)
@@ -83,24 +88,53 @@ func checkChoiceRuleLanguage(p *Pass, st *workflow.State, rule *workflow.Node, j
 	}
 }
 
-func jsonataReplacement(field string) string {
+// topLevelJSONata reports whether the state machine sets "QueryLanguage":
+// "JSONata" at its top level.
+func topLevelJSONata(doc *workflow.Document) bool {
+	q := doc.Definition.Get("QueryLanguage")
+	return q != nil && q.Kind == workflow.String && q.Str == "JSONata"
+}
+
+// jsonataReplacement is the advice for a JSONPath-only field in a JSONata
+// state of type typ: only Task and Parallel take Arguments, a Map builds
+// each item's input with ItemSelector, and every other state shapes its
+// output with Output alone.
+func jsonataReplacement(typ, field string) string {
 	switch {
-	case field == "Parameters":
+	case field == "Parameters" && (typ == "Task" || typ == "Parallel"):
 		return "use \"Arguments\""
+	case field == "Parameters" && typ == "Map":
+		return "use \"ItemSelector\" (its values may be \"{% ... %}\")"
+	case field == "Parameters":
+		return "write the value in \"Output\""
+	case field == "InputPath":
+		return "read \"$states.input\" in the state's expressions instead"
+	case field == "ResultSelector" || field == "ResultPath":
+		return "shape the result with \"Output\" (\"$states.result\", \"$states.input\") and \"Assign\""
+	case field == "OutputPath":
+		return "shape the output with \"Output\""
 	case field == "ItemsPath":
 		return "use \"Items\": \"{% ... %}\""
-	case strings.HasSuffix(field, "Path") && field != "InputPath" && field != "OutputPath" && field != "ResultPath":
+	case strings.HasSuffix(field, "Path"):
 		return "write \"" + strings.TrimSuffix(field, "Path") + "\": \"{% ... %}\""
 	}
 	return "shape the result with \"Output\" (and \"Assign\")"
 }
 
-func jsonPathReplacement(field string) string {
-	switch field {
-	case "Arguments":
+// jsonPathReplacement is the advice for a JSONata-only field in a JSONPath
+// state of type typ, naming only fields that state type has.
+func jsonPathReplacement(typ, field string) string {
+	switch {
+	case field == "Arguments" && typ == "Map":
+		return "\"ItemSelector\""
+	case field == "Arguments":
 		return "\"Parameters\""
-	case "Items":
+	case field == "Items":
 		return "\"ItemsPath\""
+	case typ == "Pass":
+		return "\"Result\", \"Parameters\", \"ResultPath\" and \"OutputPath\""
+	case typ == "Task" || typ == "Parallel" || typ == "Map":
+		return "\"ResultSelector\", \"ResultPath\" and \"OutputPath\""
 	}
-	return "\"ResultSelector\", \"ResultPath\" and \"OutputPath\""
+	return "\"OutputPath\""
 }
