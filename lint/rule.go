@@ -124,7 +124,7 @@ func (r *Rule) Explain() string {
 func (r *Rule) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n%s\n\n", r.ID, r.Summary)
-	fmt.Fprintf(&b, "- Default severity: **%s**\n", r.Severity)
+	fmt.Fprintf(&b, "- Default severity: **%s** (%s)\n", r.Severity, severityBasis[r.ID])
 	if r.AWSCode != "" {
 		fmt.Fprintf(&b, "- AWS diagnostic code: `%s`\n", r.AWSCode)
 	}
