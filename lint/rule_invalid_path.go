@@ -39,8 +39,9 @@ var pathFields = map[string]PathKind{
 	"MaxConcurrencyPath": AnyPath, "ToleratedFailurePercentagePath": AnyPath, "ToleratedFailureCountPath": AnyPath,
 }
 
-// payloadTemplates are the fields whose ".$" keys take paths or intrinsic calls.
-var payloadTemplates = []string{"Parameters", "ResultSelector", "ItemSelector"}
+// payloadTemplates are the fields whose ".$" keys take paths or intrinsic
+// calls (Assign too: "total.$": "$.Payload.total").
+var payloadTemplates = []string{"Parameters", "ResultSelector", "ItemSelector", "Assign"}
 
 func checkInvalidPath(p *Pass) {
 	for _, st := range p.Doc.States {
