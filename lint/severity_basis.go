@@ -45,6 +45,7 @@ var severityBasis = map[string]SeverityBasis{
 	"activity-heartbeat":     BasisAdvice,
 	"activity-lambda-retry":  BasisAdvice,
 	"asl-schema":             BasisAWSRejects,
+	"choice-comparison":      BasisAWSRejects,
 	"cma-config-schema":      BasisRunFails,
 	"cma-event":              BasisRunFails,
 	"cma-outputs":            BasisRunFails,
