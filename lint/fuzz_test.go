@@ -71,5 +71,8 @@ func FuzzCheckJSONata(f *testing.F) {
 		if err := CheckJSONata(s); err != nil && (err.Offset < 0 || err.Offset > len(s)) {
 			t.Fatalf("CheckJSONata(%q): offset %d outside the expression", s, err.Offset)
 		}
+		if name, off, ok := JSONataTopLevelName(s); ok && (off < 0 || off+len(name) > len(s)) {
+			t.Fatalf("JSONataTopLevelName(%q): %q at %d outside the expression", s, name, off)
+		}
 	})
 }

@@ -232,3 +232,113 @@ func jsonataOperand(expr string, i int, inCall bool) (int, *PathError) {
 func isNameByte(c byte) bool {
 	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
 }
+
+// JSONataTopLevelName finds a field name an expression reads at its top
+// level: "phone" in "{% phone %}" or "{% $states.input.a & b %}". Step
+// Functions evaluates JSONata with no context value (the input is
+// $states.input), and AWS refuses such a definition
+// (UNSUPPORTED_JSONATA_EXPRESSION: Reference to 'phone' at the top level
+// is not supported). Names inside a path step ("$x.phone"), a predicate
+// ("[price > 10]"), a group-by or a lambda body are evaluated against a
+// value and are fine. It returns false for an expression it cannot judge
+// (a transform "|...|"); call it only on an expression CheckJSONata accepts.
+func JSONataTopLevelName(expr string) (string, int, bool) {
+	if strings.IndexByte(expr, '|') >= 0 {
+		return "", 0, false
+	}
+	stack := []bool{true} // per open bracket: are names there at the top level?
+	operand, prevDot := true, false
+	lambda := 0 // bracket groups still to open that belong to a function's parameters and body
+	for i := 0; i < len(expr); {
+		c := expr[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			i++
+			continue
+		case strings.HasPrefix(expr[i:], "/*"):
+			end := strings.Index(expr[i+2:], "*/")
+			if end < 0 {
+				return "", 0, false
+			}
+			i += end + 4
+			continue
+		case c == '<' && lambda == 1:
+			end := strings.IndexByte(expr[i:], '>') // a function signature "<n-n:n>"
+			if end < 0 {
+				return "", 0, false
+			}
+			i += end + 1
+			continue
+		case c == '(' || c == '[' || c == '{':
+			top := stack[len(stack)-1]
+			if operand {
+				top = top && !prevDot // a grouping, array or object constructor; after "." a path step
+			} else {
+				top = top && c == '(' // a call's arguments; a predicate or group-by reads each item
+			}
+			if lambda > 0 {
+				top = false
+				lambda--
+			}
+			stack = append(stack, top)
+			operand, prevDot = true, false
+			i++
+			continue
+		case c == ')' || c == ']' || c == '}':
+			if len(stack) > 1 {
+				stack = stack[:len(stack)-1]
+			}
+			operand, prevDot = false, false
+			i++
+			continue
+		case c == ',' || c == ';':
+			operand, prevDot = true, false
+			i++
+			continue
+		}
+		if operand {
+			n, err := jsonataOperand(expr, i, true)
+			if err != nil {
+				return "", 0, false
+			}
+			if n < 0 { // prefix "-"
+				i++
+				continue
+			}
+			tok := expr[i : i+n]
+			if tok[0] == '`' || (tok[0] >= utf8.RuneSelf || (isNameByte(tok[0]) && (tok[0] < '0' || tok[0] > '9'))) {
+				switch tok {
+				case "true", "false", "null", "and", "or", "in":
+				case "function", "λ":
+					lambda = 2
+				default:
+					if stack[len(stack)-1] && !prevDot {
+						return strings.Trim(tok, "`"), i, true
+					}
+				}
+			}
+			i += n
+			operand, prevDot = false, false
+			continue
+		}
+		op := ""
+		for _, o := range jsonataBinary {
+			if strings.HasPrefix(expr[i:], o) {
+				op = o
+				break
+			}
+		}
+		for _, w := range []string{"and", "or", "in"} {
+			if op == "" && strings.HasPrefix(expr[i:], w) && (i+len(w) == len(expr) || !isNameByte(expr[i+len(w)])) {
+				op = w
+			}
+		}
+		if op == "" {
+			return "", 0, false
+		}
+		prevDot = op == "."
+		operand = true
+		i += len(op)
+	}
+	return "", 0, false
+}

@@ -124,3 +124,44 @@ func TestIntrinsicDialect(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONataTopLevelName: AWS refuses a JSONata expression that reads a
+// field name at its top level (UNSUPPORTED_JSONATA_EXPRESSION); names that
+// are path steps, predicates, group-bys, lambda bodies, keywords or
+// variables are fine.
+func TestJSONataTopLevelName(t *testing.T) {
+	for _, c := range []struct {
+		expr, name string
+	}{
+		{"phone", "phone"},
+		{"$states.input.a & b", "b"},
+		{"$sum(items)", "items"},
+		{"{'a': value}", "value"},
+		{"[first, 2]", "first"},
+		{"`odd name`", "odd name"},
+		{"$states.input.phone", ""},
+		{"$states.input.items[price > 10].name", ""},
+		{"$states.input.(a + b)", ""},
+		{"$states.input.{ 'k': v }", ""},
+		{"$states.input.items{ type: $sum(price) }", ""},
+		{"$map($states.input.items, function($v) { $v.price * qty })", ""},
+		{"$map($states.input.items, function($v)<o:n> { $v.price })", ""},
+		{"($x := $states.input.n; $x + 1)", ""},
+		{"$states.input.ok ? 'yes' : 'no'", ""},
+		{"true and false or null", ""},
+		{"$count($states.result.Payload) > 0", ""},
+		{"$states.context.Execution.Id & '-' & $uuid()", ""},
+		{"-$states.input.n", ""},
+		{"$states.input ~> | $ | {'x': 1} |", ""}, // transforms are not judged
+		{"1 + 2 /* a comment */", ""},
+		{"/ab+c/i", ""},
+	} {
+		name, _, ok := JSONataTopLevelName(c.expr)
+		if c.name == "" && ok {
+			t.Errorf("%q: reported top-level name %q, want none", c.expr, name)
+		}
+		if c.name != "" && (!ok || name != c.name) {
+			t.Errorf("%q: got %q (%v), want %q", c.expr, name, ok, c.name)
+		}
+	}
+}
