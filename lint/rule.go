@@ -97,7 +97,7 @@ func (r *Rule) Explain() string {
 	if r.AWSCode != "" {
 		fmt.Fprintf(&b, ", AWS %s", r.AWSCode)
 	}
-	fmt.Fprintf(&b, ")\n  %s\n", r.Summary)
+	fmt.Fprintf(&b, ")\n  %s\n  Default severity because: %s\n", r.Summary, severityBasis[r.ID])
 	section := func(title, body string, wrap bool) {
 		if body == "" {
 			return
