@@ -240,7 +240,9 @@ func isNameByte(c byte) bool {
 // (UNSUPPORTED_JSONATA_EXPRESSION: Reference to 'phone' at the top level
 // is not supported). Names inside a path step ("$x.phone"), a predicate
 // ("[price > 10]"), a group-by or a lambda body are evaluated against a
-// value and are fine. It returns false for an expression it cannot judge
+// value and are fine. "$$" (JSONata's root input, which Step Functions does
+// not bind; the ASL spec forbids it) is returned as "$$" wherever it appears.
+// It returns false for an expression it cannot judge
 // (a transform "|...|"); call it only on an expression CheckJSONata accepts.
 func JSONataTopLevelName(expr string) (string, int, bool) {
 	if strings.IndexByte(expr, '|') >= 0 {
@@ -306,6 +308,9 @@ func JSONataTopLevelName(expr string) (string, int, bool) {
 				continue
 			}
 			tok := expr[i : i+n]
+			if tok == "$$" || strings.HasPrefix(tok, "$$") {
+				return "$$", i, true // the input document, which Step Functions does not bind
+			}
 			if tok[0] == '`' || (tok[0] >= utf8.RuneSelf || (isNameByte(tok[0]) && (tok[0] < '0' || tok[0] > '9'))) {
 				switch tok {
 				case "true", "false", "null", "and", "or", "in":

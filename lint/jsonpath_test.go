@@ -155,6 +155,9 @@ func TestJSONataTopLevelName(t *testing.T) {
 		{"$states.input ~> | $ | {'x': 1} |", ""}, // transforms are not judged
 		{"1 + 2 /* a comment */", ""},
 		{"/ab+c/i", ""},
+		{"$$", "$$"},
+		{"$states.input.items[$$.x = 1]", "$$"},
+		{"'$$ in a string'", ""},
 	} {
 		name, _, ok := JSONataTopLevelName(c.expr)
 		if c.name == "" && ok {
