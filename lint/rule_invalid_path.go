@@ -13,8 +13,10 @@ var _ = register(&Rule{
 	AWSCode:  "INVALID_JSON_PATH",
 	Check:    checkInvalidPath,
 	Doc: RuleDoc{
-		Checks: "Parses, with Step Functions' JSONPath grammar, `InputPath`, `OutputPath`, `ResultPath` (a reference path: no `..`, `*`, filters or slices), `ItemsPath`, a Choice rule's `Variable` and `...Path` comparisons, " +
-			"Wait `SecondsPath`/`TimestampPath`, Fail `ErrorPath`/`CausePath`, Map `ItemsPath`, and the value of every `.$` key in `Parameters`, `ResultSelector` and `ItemSelector`, " +
+		Checks: "Parses, with Step Functions' JSONPath grammar (docs/jsonpath.md: Jayway's, so `$.[0]`, `$.['a b']` and `$.store\\.book` are paths), `InputPath`, `OutputPath`, " +
+			"`ResultPath` (a reference path: no `..`, `*`, filters, slices or variables), a Choice rule's `Variable` and `...Path` comparisons, " +
+			"`ItemsPath`, `SecondsPath`, `TimestampPath`, `TimeoutSecondsPath`, `HeartbeatSecondsPath`, `MaxConcurrencyPath`, `ToleratedFailure...Path` (all of which may read a `$variable`), " +
+			"Fail `ErrorPath`/`CausePath`, and the value of every `.$` key in `Parameters`, `ResultSelector`, `ItemSelector` and `Assign`, " +
 			"where intrinsic functions (`States.Format`, `States.Array`, `States.MathAdd`, ...) are checked for their names, argument counts and argument kinds. " +
 			"The finding points at the offending character. Values Terraform fills in are skipped.",
 		Example: `"Parameters": {
