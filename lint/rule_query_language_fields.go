@@ -16,7 +16,11 @@ var _ = register(&Rule{
 		Checks: "A state's query language is its own `QueryLanguage`, else the state machine's, else JSONPath. JSONata states " +
 			"use `Arguments`, `Output`, `Items` and choice rules' `Condition`, and none of `InputPath`, `Parameters`, " +
 			"`ResultSelector`, `ResultPath`, `OutputPath`, `ItemsPath`, the `...Path` variants or `Variable`; JSONPath states the other way round. " +
-			"`Assign` belongs to both. This rule catches what a per-state schema cannot: a field inherited from the top-level `QueryLanguage`.",
+			"`Assign` belongs to both; a Pass's `Result` is JSONPath only; a catcher takes `ResultPath` in JSONPath and `Output` in JSONata; " +
+			"`Seconds`, `Timestamp`, `TimeoutSeconds`, `HeartbeatSeconds`, `MaxConcurrency` and `ToleratedFailure...` take a `\"{% ... %}\"` expression only in JSONata. " +
+			"A state may not set `\"QueryLanguage\": \"JSONPath\"` when the state machine's is JSONata (AWS: \"'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine\"). " +
+			"The advice names the field the state's type has (a JSONata Pass shapes its output with `Output`, a Map its items with `ItemSelector`, a Task or Parallel its input with `Arguments`). " +
+			"This rule catches what a per-state schema cannot: a field inherited from the top-level `QueryLanguage`.",
 		Example: `{
   "QueryLanguage": "JSONata",
   "StartAt": "A",
@@ -31,7 +35,12 @@ var _ = register(&Rule{
 var jsonPathOnly = map[string]bool{"InputPath": true, "OutputPath": true, "ResultPath": true, "Parameters": true,
 	"ResultSelector": true, "ItemsPath": true, "SecondsPath": true, "TimestampPath": true, "TimeoutSecondsPath": true,
 	"HeartbeatSecondsPath": true, "ErrorPath": true, "CausePath": true, "MaxConcurrencyPath": true,
-	"ToleratedFailurePercentagePath": true, "ToleratedFailureCountPath": true}
+	"ToleratedFailurePercentagePath": true, "ToleratedFailureCountPath": true, "Result": true}
+
+// jsonataValueFields take a literal number or timestamp in a JSONPath state
+// and may be a "{% ... %}" expression only in a JSONata state.
+var jsonataValueFields = map[string]bool{"Seconds": true, "Timestamp": true, "TimeoutSeconds": true, "HeartbeatSeconds": true,
+	"MaxConcurrency": true, "ToleratedFailureCount": true, "ToleratedFailurePercentage": true}
 
 // jsonataOnly are state fields that exist only in JSONata states.
 var jsonataOnly = map[string]bool{"Arguments": true, "Output": true, "Items": true}
@@ -59,9 +68,22 @@ func checkQueryLanguageFields(p *Pass) {
 				p.ReportKey(m, "state %q uses JSONata, where %q does not exist; %s", st.Name, m.Key, jsonataReplacement(st.Type, m.Key))
 			case !jsonata && jsonataOnly[m.Key]:
 				p.ReportKey(m, "state %q uses JSONPath, where %q does not exist; set \"QueryLanguage\": \"JSONata\" or use %s", st.Name, m.Key, jsonPathReplacement(st.Type, m.Key))
+			case !jsonata && jsonataValueFields[m.Key] && m.Kind == workflow.String && !m.IsTemplated() && strings.HasPrefix(m.Str, "{%"):
+				p.Report(m, "state %q uses JSONPath, where %q takes a literal value, not a JSONata expression; set \"QueryLanguage\": \"JSONata\" or use \"%sPath\"", st.Name, m.Key, m.Key)
 			case m.Key == "Choices" && m.Kind == workflow.Array:
 				for _, rule := range m.Elems {
 					checkChoiceRuleLanguage(p, st, rule, jsonata, 0)
+				}
+			case m.Key == "Catch" && m.Kind == workflow.Array:
+				for _, catcher := range m.Elems {
+					for _, f := range catcher.Members {
+						switch {
+						case jsonata && f.Key == "ResultPath":
+							p.ReportKey(f, "state %q uses JSONata, where a catcher has no \"ResultPath\"; shape the error output with the catcher's \"Output\" ($states.errorOutput)", st.Name)
+						case !jsonata && f.Key == "Output":
+							p.ReportKey(f, "state %q uses JSONPath, where a catcher has no \"Output\"; set \"QueryLanguage\": \"JSONata\" or use \"ResultPath\"", st.Name)
+						}
+					}
 				}
 			}
 		}
@@ -105,7 +127,7 @@ func jsonataReplacement(typ, field string) string {
 		return "use \"Arguments\""
 	case field == "Parameters" && typ == "Map":
 		return "use \"ItemSelector\" (its values may be \"{% ... %}\")"
-	case field == "Parameters":
+	case field == "Parameters" || field == "Result":
 		return "write the value in \"Output\""
 	case field == "InputPath":
 		return "read \"$states.input\" in the state's expressions instead"
