@@ -15,6 +15,11 @@ const (
 	BasisRunFails                             // the execution is certain to fail when it reaches the state
 	BasisUnlintable                           // stepshift could not read or check the file
 	BasisAdvice                               // AWS accepts it and a run can succeed: a warning or info
+	// BasisSpecAllows: AWS rejects it but the ASL specification allows it
+	// and other ASL engines run it (statelint's and asl-validator's own
+	// valid definitions use "Resource": "foo:bar"); a warning, the one
+	// recorded exception to the policy.
+	BasisSpecAllows
 )
 
 // String is the basis as the docs word it.
@@ -30,6 +35,8 @@ func (b SeverityBasis) String() string {
 		return "stepshift could not check the file"
 	case BasisAdvice:
 		return "advice: AWS accepts it and the run can succeed"
+	case BasisSpecAllows:
+		return "AWS rejects it, but the ASL spec allows it and other engines run it: a warning by exception"
 	}
 	return "unclassified"
 }
@@ -91,7 +98,7 @@ var severityBasis = map[string]SeverityBasis{
 	"template-syntax":        BasisDeployFails,
 	"terraform-config":       BasisDeployFails,
 	"too-deep":               BasisUnlintable,
-	"unknown-resource":       BasisAdvice,
+	"unknown-resource":       BasisSpecAllows,
 	"unreachable-state":      BasisAWSRejects,
 	"unused-suppression":     BasisAdvice,
 	"usage-duration":         BasisRunFails,
@@ -103,6 +110,8 @@ var severityBasis = map[string]SeverityBasis{
 const severityPolicy = "**Severity policy.** A rule's default severity is *error* only when AWS rejects the definition " +
 	"(ValidateStateMachineDefinition or CreateStateMachine refuses it), the deployment fails, the run is certain to fail, " +
 	"or stepshift could not read the file at all (nothing in it was checked, so a gate must not pass it). " +
-	"Everything else is advice: a *warning* (likely wrong, AWS accepts it) or *info*. A rule that reports at two levels " +
+	"Everything else is advice: a *warning* (likely wrong, AWS accepts it) or *info*. One recorded exception: `unknown-resource` " +
+	"(a Resource that is no Lambda, activity or service-integration ARN) is a warning although AWS rejects it, because the ASL spec allows any URI " +
+	"and the spec's own conformance suites use such resources. A rule that reports at two levels " +
 	"(over a limit: error; near it: warning) is listed with its default. Each rule's page says which reason applies; " +
 	"`TestRuleSeverityPolicy` in lint/ fails when a rule is added without one.\n\n"
