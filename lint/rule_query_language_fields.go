@@ -64,6 +64,9 @@ func checkQueryLanguageFields(p *Pass) {
 		jsonata := isJSONata(p.Doc, st)
 		for _, m := range st.Node.Members {
 			switch {
+			case (jsonPathOnly[m.Key] || jsonataOnly[m.Key]) && !typeHasField(st.Type, m.Key):
+				// The state type has the field in neither language;
+				// asl-schema reports it as unknown, with no advice to give.
 			case jsonata && jsonPathOnly[m.Key]:
 				p.ReportKey(m, "state %q uses JSONata, where %q does not exist; %s", st.Name, m.Key, jsonataReplacement(st.Type, m.Key))
 			case !jsonata && jsonataOnly[m.Key]:
@@ -108,6 +111,34 @@ func checkChoiceRuleLanguage(p *Pass, st *workflow.State, rule *workflow.Node, j
 			checkChoiceRuleLanguage(p, st, m, jsonata, depth+1)
 		}
 	}
+}
+
+// fieldTypes lists the state types that have a language-specific field (in
+// its language); a field missing here belongs to every type.
+var fieldTypes = map[string][]string{
+	"InputPath": {"Pass", "Task", "Choice", "Wait", "Succeed", "Map", "Parallel"}, "OutputPath": {"Pass", "Task", "Choice", "Wait", "Succeed", "Map", "Parallel"},
+	"Output":     {"Pass", "Task", "Choice", "Wait", "Succeed", "Map", "Parallel"},
+	"ResultPath": {"Pass", "Task", "Map", "Parallel"}, "Parameters": {"Pass", "Task", "Map", "Parallel"},
+	"ResultSelector": {"Task", "Map", "Parallel"}, "Arguments": {"Task", "Map", "Parallel"}, "Result": {"Pass"},
+	"ItemsPath": {"Map"}, "Items": {"Map"}, "MaxConcurrencyPath": {"Map"},
+	"ToleratedFailurePercentagePath": {"Map"}, "ToleratedFailureCountPath": {"Map"},
+	"SecondsPath": {"Wait"}, "TimestampPath": {"Wait"}, "TimeoutSecondsPath": {"Task"}, "HeartbeatSecondsPath": {"Task"},
+	"ErrorPath": {"Fail"}, "CausePath": {"Fail"},
+}
+
+// typeHasField reports whether a state of type typ has field in some query
+// language; an unknown type (malformed or templated) is given the benefit.
+func typeHasField(typ, field string) bool {
+	types, ok := fieldTypes[field]
+	if !ok || typ == "" {
+		return true
+	}
+	for _, t := range types {
+		if t == typ {
+			return true
+		}
+	}
+	return false
 }
 
 // topLevelJSONata reports whether the state machine sets "QueryLanguage":
