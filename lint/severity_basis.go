@@ -53,6 +53,7 @@ var severityBasis = map[string]SeverityBasis{
 	"activity-lambda-retry":  BasisAdvice,
 	"asl-schema":             BasisAWSRejects,
 	"choice-comparison":      BasisAWSRejects,
+	"credentials-role":       BasisAWSRejects,
 	"cma-config-schema":      BasisRunFails,
 	"cma-event":              BasisRunFails,
 	"cma-outputs":            BasisRunFails,

@@ -16,6 +16,7 @@ func TestRuleSeverityPolicy(t *testing.T) {
 		"activity-lambda-retry":  {Warning, BasisAdvice},
 		"asl-schema":             {Error, BasisAWSRejects},
 		"choice-comparison":      {Error, BasisAWSRejects},
+		"credentials-role":       {Error, BasisAWSRejects},
 		"cma-config-schema":      {Error, BasisRunFails},
 		"cma-event":              {Error, BasisRunFails}, // a literal event object is reported as a warning
 		"cma-outputs":            {Error, BasisRunFails},
