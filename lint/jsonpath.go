@@ -48,6 +48,11 @@ func ParsePath(s string, kind PathKind) *PathError {
 	i := 1
 	switch {
 	case i < len(s) && s[i] == '$':
+		// "$$" reads the context object; ResultPath writes into the
+		// state's data and cannot name it.
+		if kind == ReferencePath {
+			return pathErrorf(i, "the context object ($$) cannot be used here; this field takes a reference path into the state's input")
+		}
 		i++
 	case i < len(s) && isIdentStart(s[i]):
 		// "$name" reads a workflow variable (set by Assign); ResultPath

@@ -36,9 +36,10 @@ func TestPathDialect(t *testing.T) {
 		{"$..director", true, false, "AWS InputPath"},
 		{"$.taskresult", true, true, "AWS ResultPath"},
 		{"$", true, true, "AWS ResultPath"},
-		{"$$.Execution.Id", true, true, "AWS context object"},
-		{"$$.Map.Item.Value", true, true, "AWS context object"},
-		{"$$.Task.Token", true, true, "AWS context object"},
+		{"$$.Execution.Id", true, false, "AWS context object"},
+		{"$$.Map.Item.Value", true, false, "AWS context object"},
+		{"$$.Task.Token", true, false, "AWS context object"},
+		// The context object is read-only: never in ResultPath.
 		// Variables (Assign): readable wherever a path reads a value, never in ResultPath.
 		{"$productName", true, false, "AWS workflow variables"},
 		{"$order.numItems", true, false, "AWS workflow variables"},
