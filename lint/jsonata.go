@@ -25,10 +25,13 @@ func CheckJSONata(expr string) *PathError {
 		c    byte
 		at   int
 		call bool // a function call's parentheses: "?" placeholders are allowed
+		sort bool // an order-by "^( ... )": each term may start with "<" or ">"
 	}
 	var stack []open
 	operand := true // the next token must be an operand
 	justOpened := false
+	afterSort := false // the last token was the order-by operator "^"
+	termStart := false // at the start of a term: after "(" or ","
 	i := 0
 	for {
 		for i < len(expr) && strings.IndexByte(" \t\r\n", expr[i]) >= 0 {
@@ -48,11 +51,18 @@ func CheckJSONata(expr string) *PathError {
 		c := expr[i]
 		opened := justOpened
 		justOpened = false
+		sortOpen := afterSort
+		afterSort = false
+		atTerm := termStart
+		termStart = false
 		switch {
 		case c == '(' || c == '[' || c == '{':
-			stack = append(stack, open{c: c, at: i, call: c == '(' && !operand})
-			operand, justOpened = true, true
+			stack = append(stack, open{c: c, at: i, call: c == '(' && !operand, sort: c == '(' && sortOpen})
+			operand, justOpened, termStart = true, true, true
 			i++
+			continue
+		case (c == '<' || c == '>') && operand && atTerm && len(stack) > 0 && stack[len(stack)-1].sort:
+			i++ // "^(>price)": the sort direction of a term
 			continue
 		case c == ')' || c == ']' || c == '}':
 			want := map[byte]byte{')': '(', ']': '[', '}': '{'}[c]
@@ -77,7 +87,7 @@ func CheckJSONata(expr string) *PathError {
 			if operand {
 				return pathErrorf(i, "an operand is missing before %q", string(c))
 			}
-			operand = true
+			operand, termStart = true, true
 			i++
 			continue
 		}
@@ -115,6 +125,7 @@ func CheckJSONata(expr string) *PathError {
 		}
 		i += len(op)
 		operand = true
+		afterSort = op == "^"
 	}
 	if len(stack) > 0 {
 		top := stack[len(stack)-1]

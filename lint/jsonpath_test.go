@@ -169,3 +169,31 @@ func TestJSONataTopLevelName(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckJSONataGrammar: expressions of the JSONata 2.0 grammar that
+// Step Functions accepts parse, and the malformed ones AWS refuses as
+// INVALID_JSONATA_EXPRESSION (floci-io/floci#2745's measured set) do not.
+func TestCheckJSONataGrammar(t *testing.T) {
+	for _, c := range []struct {
+		expr string
+		ok   bool
+	}{
+		{"$states.input.items^(>price)", true},
+		{"$states.input.items^(<name, >price)", true},
+		{"$states.input.items^(price)", true},
+		{"$x := 1", true},
+		{`$contains("hello$world", /^hello\$/)`, true},
+		{"$states.input.items[price > 10]", true},
+		{"a[1,2)", false},
+		{`"unterminated`, false},
+		{"1 +", false},
+		{`{"a":}`, false},
+		{"$x :=", false},
+		{`$match("a", /abc`, false},
+		{"$states.input.items[>price]", false},
+	} {
+		if err := CheckJSONata(c.expr); (err == nil) != c.ok {
+			t.Errorf("%q: parses = %v, want %v (%v)", c.expr, err == nil, c.ok, err)
+		}
+	}
+}
