@@ -26,6 +26,8 @@ func CheckJSONata(expr string) *PathError {
 		at   int
 		call bool // a function call's parentheses: "?" placeholders are allowed
 		sort bool // an order-by "^( ... )": each term may start with "<" or ">"
+		// update: in a transform "| location | update |", past the location
+		update bool
 	}
 	var stack []open
 	operand := true // the next token must be an operand
@@ -59,6 +61,23 @@ func CheckJSONata(expr string) *PathError {
 		case c == '(' || c == '[' || c == '{':
 			stack = append(stack, open{c: c, at: i, call: c == '(' && !operand, sort: c == '(' && sortOpen})
 			operand, justOpened, termStart = true, true, true
+			i++
+			continue
+		case c == '|' && operand:
+			// a transform "| location | update [, delete] |" opens
+			stack = append(stack, open{c: c, at: i})
+			operand, justOpened, termStart = true, true, true
+			i++
+			continue
+		case c == '|' && !operand && len(stack) > 0 && stack[len(stack)-1].c == '|':
+			top := &stack[len(stack)-1]
+			if !top.update { // the location ends; the update (and delete) follow
+				top.update = true
+				operand = true
+			} else {
+				stack = stack[:len(stack)-1]
+				operand = false
+			}
 			i++
 			continue
 		case (c == '<' || c == '>') && operand && atTerm && len(stack) > 0 && stack[len(stack)-1].sort:
