@@ -183,6 +183,9 @@ type fakeAWS struct {
 	onPoll      func(n int, w http.ResponseWriter, r *http.Request) bool
 	onHeartbeat func(token string, n int) string // error type to return, "" = OK
 	onSuccess   func(token string) string
+	// onAnswer sees every SendTaskSuccess/SendTaskFailure (n counts this
+	// token's answers, this one included) after it is recorded.
+	onAnswer func(a fakeAnswer, n int, w http.ResponseWriter) bool
 	onCode      func(n int, w http.ResponseWriter) bool
 	onLayer     func(content map[string]any) // edits GetLayerVersion's Content
 }
@@ -293,9 +296,13 @@ func (f *fakeAWS) stepFunctions(w http.ResponseWriter, r *http.Request) {
 		a.Cause, _ = in["cause"].(string)
 		f.mu.Lock()
 		f.answers[token] = append(f.answers[token], a)
-		hook := f.onSuccess
+		n := len(f.answers[token])
+		hook, answerHook := f.onSuccess, f.onAnswer
 		f.mu.Unlock()
 		f.answered <- a
+		if answerHook != nil && answerHook(a, n, w) {
+			return
+		}
 		if target == "SendTaskSuccess" && hook != nil {
 			if e := hook(token); e != "" {
 				sfnError(w, 400, e, "task is gone")
