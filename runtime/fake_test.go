@@ -146,6 +146,7 @@ type fakeFunction struct {
 	Layers      []string
 	PackageType string
 	Revision    string
+	Handler     string // "" = bootstrap.handler
 }
 
 // fakeAnswer is one SendTaskSuccess/SendTaskFailure call.
@@ -327,7 +328,7 @@ func (f *fakeAWS) config() map[string]any {
 	}
 	c := map[string]any{
 		"FunctionName": fn.Name, "FunctionArn": "arn:aws:lambda:us-west-2:123456789012:function:" + fn.Name,
-		"Runtime": "provided.al2023", "Handler": "bootstrap.handler", "MemorySize": fn.Memory, "Timeout": fn.Timeout,
+		"Runtime": "provided.al2023", "Handler": firstNonEmpty(fn.Handler, "bootstrap.handler"), "MemorySize": fn.Memory, "Timeout": fn.Timeout,
 		"CodeSha256": s, "CodeSize": fn.Size, "RevisionId": fn.Revision, "Version": "$LATEST",
 		"Environment": map[string]any{"Variables": fn.Env}, "Layers": layers,
 		"PackageType": firstNonEmpty(fn.PackageType, "Zip"),

@@ -143,6 +143,24 @@ func (c *Config) Defaults() {
 	}
 }
 
+// absolutePaths resolves the task root, work folder, layer root and
+// --bootstrap against the working folder now. The runtime runs inside the
+// task root, so a relative LAMBDA_TASK_ROOT would resolve a second time
+// there and Node and Python runtimes would not find the handler.
+func (c *Config) absolutePaths() error {
+	for _, p := range []*string{&c.TaskRoot, &c.WorkDir, &c.LayerRoot, &c.Bootstrap} {
+		if *p == "" || filepath.IsAbs(*p) {
+			continue
+		}
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return fmt.Errorf("resolving %s against the working folder: %w", *p, err)
+		}
+		*p = abs
+	}
+	return nil
+}
+
 // regionOf returns the region of an ARN ("arn:aws:lambda:us-east-1:...").
 func regionOf(arn string) string {
 	parts := strings.Split(arn, ":")
@@ -180,6 +198,9 @@ type Worker struct {
 // is given) and returns a worker ready to Run or Invoke.
 func New(ctx context.Context, cfg Config) (*Worker, error) {
 	cfg.Defaults()
+	if err := cfg.absolutePaths(); err != nil {
+		return nil, err
+	}
 	if cfg.Function == "" && cfg.Bootstrap == "" {
 		return nil, errors.New("a Lambda function (--lambda-arn) or a runtime (--bootstrap) is required")
 	}
