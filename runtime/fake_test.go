@@ -30,7 +30,7 @@ var handlerBin = map[string]string{}
 // testBinDir holds what TestMain and tests build; TestMain removes it.
 var testBinDir string
 
-var handlerNames = []string{"echo", "fail", "panic", "sleep", "huge", "memhog", "tmpwrite", "env"}
+var handlerNames = []string{"echo", "fail", "panic", "sleep", "huge", "memhog", "tmpwrite", "env", "chaos"}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "stepshift-handlers-")
@@ -53,6 +53,7 @@ func TestMain(m *testing.M) {
 	}
 	testBinDir = dir
 	code := m.Run()
+	sharedStandins.stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -187,8 +188,8 @@ type fakeAWS struct {
 	// onAnswer sees every SendTaskSuccess/SendTaskFailure (n counts this
 	// token's answers, this one included) after it is recorded.
 	onAnswer func(a fakeAnswer, n int, w http.ResponseWriter) bool
-	onCode      func(n int, w http.ResponseWriter) bool
-	onLayer     func(content map[string]any) // edits GetLayerVersion's Content
+	onCode   func(n int, w http.ResponseWriter) bool
+	onLayer  func(content map[string]any) // edits GetLayerVersion's Content
 }
 
 func newFakeAWS(t testing.TB, fn fakeFunction) *fakeAWS {

@@ -122,7 +122,7 @@ func TestRelativePathsAreResolvedBeforeTheRuntime(t *testing.T) {
 		a := e.fake.answersFor(tok)[0]
 		var got struct {
 			TaskRoot, Cwd string
-			Got       map[string]string
+			Got           map[string]string
 		}
 		if a.Kind != "Success" || json.Unmarshal([]byte(a.Output), &got) != nil {
 			t.Fatalf("the Node handler did not load: %+v", a)
