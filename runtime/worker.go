@@ -592,9 +592,10 @@ func (w *Worker) slotLoop(stop, hard context.Context, s *slot) {
 		if token == "" {
 			w.taken.Add(-1)
 			// Real AWS holds an empty poll for 60 s; an emulator answers at
-			// once, and looping on that would burn a core.
-			if time.Since(start) < w.cfg.EmptyPollDelay {
-				sleepCtx(stop, w.cfg.EmptyPollDelay/2+rand.N(w.cfg.EmptyPollDelay/2+1))
+			// once, and looping on that would burn a core. A slot polls at
+			// most once per EmptyPollDelay; the jitter keeps slots apart.
+			if elapsed := time.Since(start); elapsed < w.cfg.EmptyPollDelay {
+				sleepCtx(stop, w.cfg.EmptyPollDelay-elapsed+rand.N(w.cfg.EmptyPollDelay/4+1))
 			}
 			continue
 		}
