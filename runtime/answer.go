@@ -127,7 +127,6 @@ func (w *Worker) answer(hard context.Context, token string, log *slog.Logger, re
 	}
 	ctx, cancel := w.answerContext(hard)
 	defer cancel()
-	defer w.answerCount.Add(1)
 
 	fate, err := w.send(ctx, log, token, res)
 	if fate != fateRefused {

@@ -191,7 +191,6 @@ type Worker struct {
 	taken       atomic.Int64 // tasks received (for --max-tasks)
 	deniedOnce  sync.Once
 	closeOnce   sync.Once
-	answerCount atomic.Int64
 }
 
 // New validates cfg, fetches the function's code (unless only --bootstrap
