@@ -188,9 +188,9 @@ type Worker struct {
 	reloadMu   sync.Mutex
 	lastReload time.Time
 
-	taken       atomic.Int64 // tasks received (for --max-tasks)
-	deniedOnce  sync.Once
-	closeOnce   sync.Once
+	taken      atomic.Int64 // tasks received (for --max-tasks)
+	deniedOnce sync.Once
+	closeOnce  sync.Once
 }
 
 // New validates cfg, fetches the function's code (unless only --bootstrap
