@@ -38,7 +38,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	args := []string{"build", "-tags", "lambda.norpc", "-o", dir + string(os.PathSeparator)}
+	// Stripped, as Lambda bootstraps are usually built: a third smaller to
+	// zip and extract in every test.
+	args := []string{"build", "-tags", "lambda.norpc", "-ldflags", "-s -w", "-o", dir + string(os.PathSeparator)}
 	for _, n := range handlerNames {
 		args = append(args, "./testdata/handlers/"+n)
 	}
@@ -64,6 +66,7 @@ type zipEntry struct {
 	Body    []byte
 	Mode    os.FileMode // 0 → 0644; os.ModeSymlink|0777 for links (Body = target)
 	Method  uint16
+	Stored  bool // uncompressed (Method 0 means "deflate" here)
 	Dir     bool
 	LieSize uint64 // when set, the header claims this uncompressed size
 }
@@ -74,7 +77,7 @@ func makeZip(t testing.TB, entries ...zipEntry) []byte {
 	zw := zip.NewWriter(&buf)
 	for _, e := range entries {
 		h := &zip.FileHeader{Name: e.Name, Method: e.Method}
-		if h.Method == 0 && !e.Dir && e.Mode&os.ModeSymlink == 0 {
+		if h.Method == 0 && !e.Stored && !e.Dir && e.Mode&os.ModeSymlink == 0 {
 			h.Method = zip.Deflate
 		}
 		mode := e.Mode
@@ -118,14 +121,28 @@ func writeLyingEntry(t testing.TB, zw *zip.Writer, h *zip.FileHeader, body []byt
 	w.Write(body)
 }
 
+// bootstrapZips holds each handler's package once made: compressing a
+// 6 MB binary in every test cost seconds under -race.
+var bootstrapZips sync.Map
+
 // bootstrapZip is a function package whose bootstrap is the named handler.
+// Callers must not modify the bytes returned.
 func bootstrapZip(t testing.TB, handler string, extra ...zipEntry) []byte {
 	t.Helper()
+	if z, ok := bootstrapZips.Load(handler); ok && len(extra) == 0 {
+		return z.([]byte)
+	}
 	b, err := os.ReadFile(handlerBin[handler])
 	if err != nil {
 		t.Fatal(err)
 	}
-	return makeZip(t, append([]zipEntry{{Name: "bootstrap", Body: b, Mode: 0o755}}, extra...)...)
+	// Stored, not deflated: inflating 6 MB in every test's code fetch cost
+	// seconds under -race; the extraction tests cover deflated entries.
+	z := makeZip(t, append([]zipEntry{{Name: "bootstrap", Body: b, Mode: 0o755, Stored: true}}, extra...)...)
+	if len(extra) == 0 {
+		bootstrapZips.Store(handler, z)
+	}
+	return z
 }
 
 func sha(b []byte) string {
