@@ -55,7 +55,6 @@ type faultProxy struct {
 	slowFor   time.Duration
 	srv       *httptest.Server
 	client    *http.Client
-	inFlight  sync.WaitGroup
 	mu        sync.Mutex
 	rng       *rand.Rand
 	faults    map[fault]int
@@ -72,7 +71,8 @@ func newFaultProxy(t testing.TB, upstream string, seed uint64, rate float64, slo
 		faults: map[fault]int{}, calls: map[string]int{}, answers: map[string][]proxiedAnswer{}, tokenOf: map[int]string{},
 		refused: map[string]bool{}, successes: map[string]int{},
 		client: &http.Client{Timeout: 30 * time.Second}}
-	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
+	p.srv = httptest.NewUnstartedServer(http.HandlerFunc(p.serve))
+	p.srv.Start()
 	t.Cleanup(p.srv.Close)
 	return p
 }
@@ -111,8 +111,6 @@ func (p *faultProxy) pick(op, token string) fault {
 }
 
 func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
-	p.inFlight.Add(1)
-	defer p.inFlight.Done()
 	body, _ := io.ReadAll(r.Body)
 	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AWSStepFunctions.")
 	var in struct{ TaskToken, Output, Error, Cause string }
@@ -400,9 +398,19 @@ func TestChaosEveryExecutionEnds(t *testing.T) {
 		}
 	}
 
+	// Back to idle: no goroutine or memory left behind by the run.
+	var goroutines int
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		goroutines = workerGoroutines()
+		if goroutines <= idleGoroutines || time.Now().After(deadline) {
+			break
+		}
+	}
+	heap, rss, procs := heapInUseMB(), selfRSSMB(), runtimeProcesses()
+
 	// Answers per token: everything the service received and accepted is
 	// one and the same answer (repeats of it after a lost response are fine).
-	proxy.inFlight.Wait()
+	stop() // no answer is being resent any more
 	proxy.mu.Lock()
 	conflicts, resent := 0, 0
 	for tok, as := range proxy.answers {
@@ -425,15 +433,6 @@ func TestChaosEveryExecutionEnds(t *testing.T) {
 	faults, calls, lostPolls := fmt.Sprint(proxy.faults), fmt.Sprint(proxy.calls), proxy.lostPolls
 	proxy.mu.Unlock()
 
-	// Back to idle: no goroutine or memory left behind by the run.
-	var goroutines int
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		goroutines = workerGoroutines()
-		if goroutines <= idleGoroutines || time.Now().After(deadline) {
-			break
-		}
-	}
-	heap, rss, procs := heapInUseMB(), selfRSSMB(), runtimeProcesses()
 	t.Logf("%d executions in %s (%.0f/s): %v; calls %s; faults %s; polls that lost their token %d; answers sent again %d; conflicting answers %d",
 		executions, took.Round(time.Millisecond), executions/took.Seconds(), outcomes, calls, faults, lostPolls, resent, conflicts)
 	t.Logf("idle before/after: goroutines %d/%d, heap in use %.1f/%.1f MB, process RSS %.1f/%.1f MB; warm runtime processes after: %d",

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -50,14 +51,53 @@ type packageTB struct {
 	dirs     int
 }
 
-// stop ends everything started through tb, last first.
+// stop ends everything started through tb, last first. The npm
+// stepfunctions-local wrapper starts the server as its own child, which
+// outlives the wrapper being killed; those grandchildren are ended first,
+// by pid.
 func (tb *packageTB) stop() {
 	tb.mu.Lock()
 	defer tb.mu.Unlock()
+	for _, child := range childrenOf(os.Getpid()) {
+		for _, grandchild := range childrenOf(child) {
+			if p, err := os.FindProcess(grandchild); err == nil {
+				p.Kill()
+			}
+		}
+	}
 	for i := len(tb.cleanups) - 1; i >= 0; i-- {
 		tb.cleanups[i]()
 	}
 	tb.cleanups = nil
+}
+
+// childrenOf lists the pids whose parent is pid and whose command line
+// names stepfunctions-local.
+func childrenOf(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var kids []int
+	for _, de := range entries {
+		var child int
+		if _, err := fmt.Sscan(de.Name(), &child); err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + de.Name() + "/stat")
+		cmdline, _ := os.ReadFile("/proc/" + de.Name() + "/cmdline")
+		if err != nil || !strings.Contains(string(cmdline), "stepfunctions-local") {
+			continue
+		}
+		i := strings.LastIndexByte(string(stat), ')')
+		var state string
+		var ppid int
+		if i < 0 {
+			continue
+		}
+		fmt.Sscan(string(stat[i+1:]), &state, &ppid)
+		if ppid == pid {
+			kids = append(kids, child)
+		}
+	}
+	return kids
 }
 
 type packageTBExit struct {
