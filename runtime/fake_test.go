@@ -533,6 +533,7 @@ func newTestEnv(t testing.TB, fn fakeFunction) *testEnv {
 		PollBackoff:    10 * time.Millisecond,
 		MaxPollBackoff: 50 * time.Millisecond,
 		EmptyPollDelay: 20 * time.Millisecond,
+		FetchBackoff:   10 * time.Millisecond,
 	}
 	return e
 }

@@ -92,6 +92,9 @@ type Config struct {
 	// default 2 minutes.
 	AnswerTimeout  time.Duration
 	AnswerRetryFor time.Duration
+	// FetchBackoff is the first delay between code download attempts;
+	// default 500 ms.
+	FetchBackoff time.Duration
 }
 
 // Defaults fills zero fields with the documented defaults.
@@ -223,7 +226,7 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 		cfg.RuntimeStderr = os.Stderr
 	}
 	w := &Worker{cfg: cfg, log: cfg.Logger}
-	w.fetcher = &Fetcher{Lambda: cfg.Lambda, HTTP: cfg.HTTP, WorkDir: cfg.WorkDir, Logger: cfg.Logger}
+	w.fetcher = &Fetcher{Lambda: cfg.Lambda, HTTP: cfg.HTTP, WorkDir: cfg.WorkDir, Logger: cfg.Logger, Backoff: cfg.FetchBackoff}
 	for i := range cfg.Concurrency {
 		w.slots = append(w.slots, &slot{index: i})
 	}
