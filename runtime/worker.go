@@ -463,10 +463,17 @@ func truncateCause(cause []byte, n int) string {
 		StackTrace   []string `json:"stackTrace"`
 	}
 	if json.Unmarshal(cause, &e) == nil {
-		for len(e.StackTrace) > 0 {
-			e.StackTrace = e.StackTrace[:len(e.StackTrace)/2]
-			if b, _ := json.Marshal(e); utf8.RuneCount(b) <= n {
-				return string(b)
+		// Shortening the stack can only help when the cause fits without
+		// one; otherwise skip straight to cutting the message.
+		stack := e.StackTrace
+		e.StackTrace = []string{}
+		if b, _ := json.Marshal(e); utf8.RuneCount(b) <= n {
+			e.StackTrace = stack
+			for len(e.StackTrace) > 0 {
+				e.StackTrace = e.StackTrace[:len(e.StackTrace)/2]
+				if b, _ := json.Marshal(e); utf8.RuneCount(b) <= n {
+					return string(b)
+				}
 			}
 		}
 		e.StackTrace = []string{}
