@@ -128,9 +128,12 @@ func (w *Worker) answer(hard context.Context, token string, log *slog.Logger, re
 	ctx, cancel := w.answerContext(hard)
 	defer cancel()
 
-	fate, err := w.send(ctx, log, token, res)
+	// unsure: some attempt ended with no reply at all, so it may have
+	// arrived; a "task gone" after that may mean it did.
+	var unsure bool
+	fate, err := w.send(ctx, log, token, res, &unsure)
 	if fate != fateRefused {
-		return w.settle(log, token, res, fate, err)
+		return w.settle(log, token, res, fate, err, unsure)
 	}
 	refused := res
 	if !res.Failed() {
@@ -139,17 +142,17 @@ func (w *Worker) answer(hard context.Context, token string, log *slog.Logger, re
 			"requestId", res.RequestID, "outputBytes", len(res.Output), "refusal", reason)
 		refused = &Result{RequestID: res.RequestID, Duration: res.Duration, Error: ErrOutputRefused,
 			Cause: causeJSON(ErrOutputRefused, fmt.Sprintf("Step Functions refused the task's output (%d bytes): %s", len(res.Output), reason))}
-		fate, err = w.send(ctx, log, token, refused)
+		fate, err = w.send(ctx, log, token, refused, &unsure)
 		if fate != fateRefused {
-			return w.settle(log, token, refused, fate, err)
+			return w.settle(log, token, refused, fate, err, unsure)
 		}
 	}
 	// A failure that is itself refused: a last one with nothing that could
 	// be refused but the error name.
 	log.Error("Step Functions refused the task failure: sending the error alone", "requestId", res.RequestID, "error", refused.Error, "refusal", describeRefusal(err, token))
 	minimal := &Result{RequestID: res.RequestID, Duration: res.Duration, Error: refused.Error}
-	fate, err = w.send(ctx, log, token, minimal)
-	return w.settle(log, token, minimal, fate, err)
+	fate, err = w.send(ctx, log, token, minimal, &unsure)
+	return w.settle(log, token, minimal, fate, err, unsure)
 }
 
 // answerContext bounds all attempts of one answer: AnswerRetryFor, cut to
@@ -171,8 +174,9 @@ func (w *Worker) answerContext(hard context.Context) (context.Context, context.C
 }
 
 // send delivers one answer, sending it again with the same token while its
-// errors are transient and ctx allows another attempt.
-func (w *Worker) send(ctx context.Context, log *slog.Logger, token string, res *Result) (answerFate, error) {
+// errors are transient and ctx allows another attempt. It sets *unsure
+// when an attempt ended with no reply (it may have arrived).
+func (w *Worker) send(ctx context.Context, log *slog.Logger, token string, res *Result, unsure *bool) (answerFate, error) {
 	var backoff time.Duration
 	for attempt := 1; ; attempt++ {
 		attemptCtx, cancel := context.WithTimeout(ctx, w.cfg.AnswerTimeout)
@@ -191,6 +195,10 @@ func (w *Worker) send(ctx context.Context, log *slog.Logger, token string, res *
 		if fate != fateTransient {
 			return fate, err
 		}
+		var withStatus interface{ HTTPStatusCode() int }
+		if !errors.As(err, &withStatus) {
+			*unsure = true
+		}
 		backoff = nextBackoff(backoff, answerFirstBackoff, answerMaxBackoff)
 		if deadline, ok := ctx.Deadline(); ctx.Err() != nil || (ok && time.Until(deadline) < backoff) {
 			return fate, err
@@ -206,7 +214,7 @@ func (w *Worker) send(ctx context.Context, log *slog.Logger, token string, res *
 
 // settle logs the final fate of an answer, once, and returns nil when
 // Step Functions accepted it.
-func (w *Worker) settle(log *slog.Logger, token string, res *Result, fate answerFate, err error) error {
+func (w *Worker) settle(log *slog.Logger, token string, res *Result, fate answerFate, err error, unsure bool) error {
 	switch fate {
 	case fateAccepted:
 		if res.Failed() {
@@ -216,7 +224,12 @@ func (w *Worker) settle(log *slog.Logger, token string, res *Result, fate answer
 		}
 		return nil
 	case fateGone:
-		log.Warn("Step Functions no longer waits for this task (timed out before the answer)", "requestId", res.RequestID, "code", errorCode(err))
+		if unsure {
+			// On AWS an answer to a closed task is TaskTimedOut too.
+			log.Warn("Step Functions no longer waits for this task: an earlier attempt whose reply was lost may have answered it, or it timed out", "requestId", res.RequestID, "code", errorCode(err))
+		} else {
+			log.Warn("Step Functions no longer waits for this task (timed out before the answer)", "requestId", res.RequestID, "code", errorCode(err))
+		}
 		return fmt.Errorf("%w: %s", errTaskGone, errorCode(err))
 	}
 	msg := redactToken(err.Error(), token)

@@ -219,3 +219,32 @@ func TestAnswerRetriesAreBounded(t *testing.T) {
 		t.Errorf("the next task answered %+v", a)
 	}
 }
+
+// TestLostReplyThenTaskGoneIsLoggedAsPossiblyAnswered: an attempt whose
+// reply was lost may have closed the task; the TaskTimedOut its resend gets
+// ends the retries, and the log says the first may have landed.
+func TestLostReplyThenTaskGoneIsLoggedAsPossiblyAnswered(t *testing.T) {
+	e := newTestEnv(t, fakeFunction{Zip: bootstrapZip(t, "echo")})
+	e.fake.onAnswer = func(a fakeAnswer, n int, w http.ResponseWriter) bool {
+		if n == 1 {
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+		} else {
+			sfnError(w, 400, "TaskTimedOut", "Task Timed Out")
+		}
+		return true
+	}
+	tok := e.fake.addTask(`{"a":1}`)
+	_, stop := e.start(t)
+	e.fake.waitAnswers(t, 2, 30*time.Second)
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(e.logs.String(), "no longer waits") && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	if a := e.fake.answersFor(tok); len(a) != 2 || a[1].Output != a[0].Output {
+		t.Errorf("answers %+v, want the same success twice and nothing after TaskTimedOut", a)
+	}
+	if !strings.Contains(e.logs.String(), "an earlier attempt whose reply was lost may have answered it") {
+		t.Errorf("the log does not say the first attempt may have landed:\n%s", e.logs.String())
+	}
+}
