@@ -89,14 +89,11 @@ func classifyAnswerError(err error) answerFate {
 	if throttled || timedOut || transientCodes[code] {
 		return fateTransient
 	}
-	var withStatus interface{ HTTPStatusCode() int }
-	if errors.As(err, &withStatus) {
-		switch status := withStatus.HTTPStatusCode(); {
-		case status == 408 || status == 429 || status >= 500:
-			return fateTransient
-		case status >= 400:
-			return fateRefused
-		}
+	switch status := httpStatus(err); {
+	case status == 408 || status == 429 || status >= 500:
+		return fateTransient
+	case status >= 400:
+		return fateRefused
 	}
 	// The SDK refusing to send the input (a required field missing) is
 	// about the content too.
@@ -105,6 +102,16 @@ func classifyAnswerError(err error) answerFate {
 		return fateRefused
 	}
 	return fateTransient
+}
+
+// httpStatus is the HTTP status of the reply err came with; 0 when there
+// was none (the SDK reports a failed send as status 0).
+func httpStatus(err error) int {
+	var withStatus interface{ HTTPStatusCode() int }
+	if errors.As(err, &withStatus) {
+		return withStatus.HTTPStatusCode()
+	}
+	return 0
 }
 
 // noSDKRetries turns the SDK's retryer off for one answer call: answer
@@ -195,8 +202,7 @@ func (w *Worker) send(ctx context.Context, log *slog.Logger, token string, res *
 		if fate != fateTransient {
 			return fate, err
 		}
-		var withStatus interface{ HTTPStatusCode() int }
-		if !errors.As(err, &withStatus) {
+		if httpStatus(err) == 0 {
 			*unsure = true
 		}
 		backoff = nextBackoff(backoff, answerFirstBackoff, answerMaxBackoff)
