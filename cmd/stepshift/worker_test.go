@@ -377,3 +377,17 @@ func TestWorkerRunsAsCumulusEcsTaskBinary(t *testing.T) {
 		}
 	})
 }
+
+// TestWorkerRelativeDirectories: --directory and --work-directory given
+// relative to the working folder reach the runtime as absolute paths (it
+// runs inside the task root, where a relative LAMBDA_TASK_ROOT would
+// resolve a second time).
+func TestWorkerRelativeDirectories(t *testing.T) {
+	s := newWorkerSetup(t)
+	base := filepath.Dir(s.taskRoot)
+	t.Chdir(base)
+	args := []string{"stepshift", "worker", "-a", workerTestActivity, "-l", workerTestLambda,
+		"-d", filepath.Base(s.taskRoot), "-w", filepath.Base(s.workDir), "--heartbeat", "100"}
+	code, out, errOut := runWorkerInProcess(t, s, append(append(args, s.endpointArgs...), s.stopAfter...)...)
+	s.check(t, code, out, errOut)
+}
