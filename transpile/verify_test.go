@@ -1,0 +1,200 @@
+package transpile
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stepshift/stepshift/workflow"
+)
+
+// verifyOriginal is a Cumulus-style step: a Lambda retrier, a retrier and a
+// Catch for the handler's own errors, a Catch-all, and a Choice after it.
+const verifyOriginal = `{
+  "StartAt": "Sync",
+  "States": {
+    "Sync": {
+      "Type": "Task",
+      "Resource": "${sync_task_arn}",
+      "Parameters": {"cma": {"event.$": "$", "task_config": {"bucket": "{$.meta.bucket}"}}},
+      "ResultPath": "$.sync",
+      "Retry": [
+        {"ErrorEquals": ["Lambda.ServiceException", "Lambda.AWSLambdaException"], "IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 2},
+        {"ErrorEquals": ["CMRInternalError"], "MaxAttempts": 3}
+      ],
+      "Catch": [
+        {"ErrorEquals": ["DuplicateFile"], "ResultPath": "$.exception", "Next": "Duplicate"},
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.exception", "Next": "Failed"}
+      ],
+      "Next": "Done"
+    },
+    "Duplicate": {"Type": "Pass", "Next": "Done"},
+    "Done": {"Type": "Succeed"},
+    "Failed": {"Type": "Fail", "Error": "SyncFailed"}
+  }
+}`
+
+// migrateText runs RewriteTask on src's state at pointer, as migrate does.
+func migrateText(t *testing.T, src, pointer string) string {
+	t.Helper()
+	res, ref, err := RewriteTask([]byte(src), workflow.Options{Filename: "w.asl.json"}, pointer,
+		TaskRewrite{Resource: "${sync_activity_arn}", TimeoutSeconds: DefaultTimeoutSeconds, HeartbeatSeconds: DefaultHeartbeatSeconds})
+	if err != nil || ref != nil {
+		t.Fatalf("rewrite: %v %v", err, ref)
+	}
+	return string(res.Source)
+}
+
+func verifyTexts(before, after, pointer string, opts VerifyOptions) *Verification {
+	return Verify(workflow.Load([]byte(before), workflow.Options{Filename: "w.asl.json"}),
+		workflow.Load([]byte(after), workflow.Options{Filename: "w.asl.json"}), pointer, opts)
+}
+
+// TestVerifyRewriteKeepsBehaviour: the rewriter's own output passes, in
+// every scenario: the Lambda retrier's removal changes only retry counts
+// in the Lambda.* scenarios, the added heartbeat retrier only the dead
+// worker's, which is compared as the Lambda's Lambda.Unknown.
+func TestVerifyRewriteKeepsBehaviour(t *testing.T) {
+	after := migrateText(t, verifyOriginal, "/States/Sync")
+	if strings.Contains(after, "Lambda.ServiceException") || !strings.Contains(after, "States.HeartbeatTimeout") {
+		t.Fatalf("the rewrite is not the one this test is about:\n%s", after)
+	}
+	v := verifyTexts(verifyOriginal, after, "/States/Sync", VerifyOptions{})
+	if v.Skipped != "" || v.Differs() {
+		t.Fatalf("a faithful migration differs: skipped %q %+v", v.Skipped, v.Differences)
+	}
+	// success (whole workflow, from the step), 2 Lambda errors,
+	// CMRInternalError, DuplicateFile, the unnamed error, timeout, heartbeat.
+	if v.Scenarios != 9 {
+		t.Errorf("%d scenarios, want 9", v.Scenarios)
+	}
+}
+
+// TestVerifyDetectsDifferences: hand-made migrations that change routing,
+// results or retries must each be reported, with both paths.
+func TestVerifyDetectsDifferences(t *testing.T) {
+	good := migrateText(t, verifyOriginal, "/States/Sync")
+	cases := []struct {
+		name, old, new, scenario, detail string
+	}{
+		{"dropped Catch", `{"ErrorEquals": ["DuplicateFile"], "ResultPath": "$.exception", "Next": "Duplicate"},`, ``,
+			"Sync throws DuplicateFile", "path [Sync, Duplicate, Done] vs [Sync, Failed]"},
+		{"changed Next", `"Next": "Done"
+    },`, `"Next": "Failed"
+    },`, "Sync succeeds", "status SUCCEEDED vs FAILED"},
+		{"changed Catch target", `"Next": "Duplicate"`, `"Next": "Done"`, "Sync throws DuplicateFile", "path"},
+		{"dropped handler retrier", `{"ErrorEquals": ["CMRInternalError"], "MaxAttempts": 3}`, `{"ErrorEquals": ["CMRInternalError"], "MaxAttempts": 1}`,
+			"Sync throws CMRInternalError", "Sync retried 3 vs 1 times"},
+		{"result discarded", `"ResultPath": "$.sync",`, `"ResultPath": null,`, "Sync succeeds", "output"},
+		{"task input changed", `"bucket": "{$.meta.bucket}"`, `"bucket": "{$.meta.other}"`, "Sync succeeds", "output"},
+		{"Catch-all narrowed", `{"ErrorEquals": ["States.ALL"], "ResultPath": "$.exception", "Next": "Failed"}`,
+			`{"ErrorEquals": ["CMRInternalError"], "ResultPath": "$.exception", "Next": "Failed"}`, "Sync throws stepshift.UnnamedError", "path [Sync, Failed] vs [Sync]"},
+		{"a Catch for the dead worker alone", `"ErrorEquals": ["DuplicateFile"]`, `"ErrorEquals": ["States.HeartbeatTimeout"]`,
+			"worker dies", "path"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if !strings.Contains(good, c.old) {
+				t.Fatalf("the migrated text has no %q:\n%s", c.old, good)
+			}
+			broken := strings.Replace(good, c.old, c.new, 1)
+			v := verifyTexts(verifyOriginal, broken, "/States/Sync", VerifyOptions{})
+			if !v.Differs() {
+				t.Fatalf("no difference found (skipped %q):\n%s", v.Skipped, broken)
+			}
+			found := false
+			for _, d := range v.Differences {
+				if strings.Contains(d.Scenario, c.scenario) && strings.Contains(strings.Join(d.Details, "; "), c.detail) {
+					found = true
+					if len(d.Original) == 0 || len(d.Migrated) == 0 {
+						t.Errorf("a difference without both paths: %+v", d)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("want a difference when %s naming %q, got %+v", c.scenario, c.detail, v.Differences)
+			}
+		})
+	}
+}
+
+// TestVerifyLambdaInvoke: the lambda:invoke form's conversion (Payload to
+// Parameters, $.Payload selectors unwrapped) keeps behaviour, and a
+// conversion that forgets to unwrap a selector is caught.
+func TestVerifyLambdaInvoke(t *testing.T) {
+	orig := `{"StartAt": "Q", "States": {
+  "Q": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+    "Parameters": {"FunctionName": "${queue_task_arn}", "Payload": {"cma": {"event.$": "$"}}},
+    "ResultSelector": {"granules.$": "$.Payload.payload", "m.$": "$.Payload.stepshift_mock"},
+    "ResultPath": "$.q",
+    "Retry": [{"ErrorEquals": ["Lambda.TooManyRequestsException"], "MaxAttempts": 2}],
+    "Next": "E"},
+  "E": {"Type": "Succeed"}}}`
+	after := migrateText(t, orig, "/States/Q")
+	if strings.Contains(after, "lambda:invoke") {
+		t.Fatalf("not converted:\n%s", after)
+	}
+	if v := verifyTexts(orig, after, "/States/Q", VerifyOptions{}); v.Differs() || v.Skipped != "" {
+		t.Fatalf("the invoke conversion differs: %q %+v\n%s", v.Skipped, v.Differences, after)
+	}
+	broken := strings.Replace(after, `"$.payload"`, `"$.Payload.payload"`, 1)
+	if broken == after {
+		t.Fatalf("no selector to break:\n%s", after)
+	}
+	if v := verifyTexts(orig, broken, "/States/Q", VerifyOptions{}); !v.Differs() {
+		t.Errorf("a selector still reading $.Payload must differ:\n%s", broken)
+	}
+}
+
+// TestVerifyNestedStep: a step inside a Map iterator or a Parallel branch
+// runs from its own scope, so the check reaches it though the Map's
+// ItemsPath finds nothing in the scenario input.
+func TestVerifyNestedStep(t *testing.T) {
+	orig := `{"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.payload.granules", "End": true,
+  "Iterator": {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
+    {"StartAt": "T", "States": {
+      "T": {"Type": "Task", "Resource": "${t_task_arn}", "Catch": [{"ErrorEquals": ["Bad"], "Next": "Recover"}], "End": true},
+      "Recover": {"Type": "Pass", "Result": "recovered", "End": true}}}]}}}}}}`
+	ptr := "/States/M/Iterator/States/P/Branches/0/States/T"
+	after := migrateText(t, orig, ptr)
+	if v := verifyTexts(orig, after, ptr, VerifyOptions{}); v.Differs() || v.Skipped != "" {
+		t.Fatalf("nested: %q %+v", v.Skipped, v.Differences)
+	}
+	broken := strings.Replace(after, `"Next": "Recover"`, `"Next": "T"`, 1)
+	v := verifyTexts(orig, broken, ptr, VerifyOptions{})
+	if !v.Differs() {
+		t.Fatal("a nested Catch sent back to the step must differ")
+	}
+	if d := v.Differences[0]; !strings.Contains(d.Scenario, "T throws Bad") || strings.Join(d.Original, ",") != "T,Recover" {
+		t.Errorf("want the scenario on T with the original path T, Recover: %+v", v.Differences)
+	}
+}
+
+// TestVerifySkipsWhatDoesNotRun: an original the executor cannot compile is
+// not verified (and says why); a migrated one that does not compile is a
+// difference.
+func TestVerifySkipsWhatDoesNotRun(t *testing.T) {
+	bad := `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "${t_task_arn}", "Next": "Nowhere", "InputPath": "$$$"}}}`
+	v := verifyTexts(bad, bad, "/States/T", VerifyOptions{})
+	if v.Skipped == "" || v.Differs() {
+		t.Errorf("want skipped, got %+v", v)
+	}
+	after := migrateText(t, verifyOriginal, "/States/Sync")
+	broken := strings.Replace(after, `"ResultPath": "$.sync"`, `"ResultPath": "$$$"`, 1)
+	if v := verifyTexts(verifyOriginal, broken, "/States/Sync", VerifyOptions{}); !v.Differs() {
+		t.Errorf("a migrated definition that does not compile must differ: %+v", v)
+	}
+}
+
+// TestPlanSummaryReportsDifferences: the summary names the state's
+// position, the scenario and both paths.
+func TestPlanSummaryReportsDifferences(t *testing.T) {
+	p := &Plan{Dir: "/d", Steps: []StepOutcome{{State: "Sync", Status: StepMigrated, Activities: []string{"sync"},
+		Range: workflow.Range{Filename: "/d/w.asl.json", Start: workflow.Pos{Line: 4, Column: 5}},
+		Verification: &Verification{Scenarios: 9, Differences: []Difference{{Scenario: "Sync throws DuplicateFile",
+			Details: []string{"path [Sync, Duplicate, Done] vs [Sync, Failed]"}, Original: []string{"Sync", "Duplicate", "Done"}, Migrated: []string{"Sync", "Failed"}}}}}}}
+	want := "w.asl.json:4:5: Sync: behaviour differs when Sync throws DuplicateFile: path [Sync, Duplicate, Done] vs [Sync, Failed]\n" +
+		"    original path: Sync → Duplicate → Done\n    migrated path: Sync → Failed\n"
+	if s := p.Summary(); !strings.Contains(s, want) || !p.Differs() {
+		t.Errorf("summary:\n%s\nwant:\n%s", s, want)
+	}
+}
