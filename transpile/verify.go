@@ -50,10 +50,10 @@ type VerifyOptions struct {
 	// a Resource without one becomes a placeholder ARN of the kind its name
 	// suggests, so "${x_activity_arn}" is an activity.
 	Values execute.Values
-	// FixedResult makes the migrated step's mocked result a constant rather
-	// than an echo of the input the Lambda would have received: an
+	// FixedResult makes the step's mocked result a constant on both sides
+	// rather than an echo of the input the Lambda would have received: an
 	// ecs:runTask.waitForTaskToken task's input is the ECS call, not the
-	// handler's event.
+	// handler's event (the worker rebuilds that; runtime tests it).
 	FixedResult bool
 }
 
@@ -196,7 +196,7 @@ type scenarioSet struct {
 
 // mocker answers the step with out (nil: success) and every other task
 // with success.
-func (s scenarioSet) mocker(out *execute.Outcome, migrated bool) execute.Mocker {
+func (s scenarioSet) mocker(out *execute.Outcome) execute.Mocker {
 	return execute.MockFunc(func(call execute.TaskCall) (execute.Outcome, bool) {
 		if !s.tasks[call.State] {
 			// A Map's ItemReader: no items.
@@ -205,7 +205,7 @@ func (s scenarioSet) mocker(out *execute.Outcome, migrated bool) execute.Mocker 
 		if call.State == s.step && out != nil {
 			return *out, true
 		}
-		return execute.Outcome{Return: mockResult(call, s.fixed && migrated && call.State == s.step)}, true
+		return execute.Outcome{Return: mockResult(call, s.fixed && call.State == s.step)}, true
 	})
 }
 
@@ -257,8 +257,8 @@ func asObject(v any) map[string]any { m, _ := v.(map[string]any); return m }
 // run runs one scenario on both machines and records a difference.
 func (v *Verification) run(orig, mig *execute.Machine, s scenario, sc scenarioSet) {
 	v.Scenarios++
-	ro := execute.Options{Mocks: sc.mocker(s.original, false), NoEvents: true, MaxEvents: verifyMaxEvents}
-	rm := execute.Options{Mocks: sc.mocker(s.migrated, true), NoEvents: true, MaxEvents: verifyMaxEvents}
+	ro := execute.Options{Mocks: sc.mocker(s.original), NoEvents: true, MaxEvents: verifyMaxEvents}
+	rm := execute.Options{Mocks: sc.mocker(s.migrated), NoEvents: true, MaxEvents: verifyMaxEvents}
 	a, err := orig.Run(verifyInput(), ro)
 	if err != nil {
 		v.Skipped = "the original definition does not run in the executor: " + err.Error()

@@ -1,9 +1,13 @@
 package transpile
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/stepshift/stepshift/internal/standin"
+	"github.com/stepshift/stepshift/terraform"
+	"github.com/stepshift/stepshift/terraform/terraformtest"
 	"github.com/stepshift/stepshift/workflow"
 )
 
@@ -196,5 +200,39 @@ func TestPlanSummaryReportsDifferences(t *testing.T) {
 		"    original path: Sync → Duplicate → Done\n    migrated path: Sync → Failed\n"
 	if s := p.Summary(); !strings.Contains(s, want) || !p.Differs() {
 		t.Errorf("summary:\n%s\nwant:\n%s", s, want)
+	}
+}
+
+// TestVerifyBundledExample migrates every Lambda Task of the bundled
+// example deployment (fixtures/deployments/cumulus-tf), to activities and
+// to ecs:runTask.waitForTaskToken, and checks the behaviour check ran on
+// each migrated step and found no difference.
+func TestVerifyBundledExample(t *testing.T) {
+	terraformtest.EnsureBigZip(t)
+	dir := filepath.Join(standin.ModuleRoot(), "fixtures", "deployments", "cumulus-tf")
+	for _, target := range []string{TargetActivity, TargetECSTaskToken} {
+		d := terraform.Load(dir, terraform.Options{})
+		plan, err := Migrate(d, Options{AllLambda: true, DesiredCount: 1, Target: target})
+		if err != nil {
+			t.Fatal(err)
+		}
+		verified := 0
+		for _, s := range plan.Steps {
+			if s.Status != StepMigrated {
+				continue
+			}
+			switch v := s.Verification; {
+			case v == nil || v.Skipped != "":
+				t.Errorf("%s: %s not verified: %+v", target, s.State, v)
+			case v.Differs():
+				t.Errorf("%s: %s behaves otherwise:\n%s", target, s.State, plan.Summary())
+			default:
+				verified++
+			}
+		}
+		t.Logf("%s: %d migrated steps verified", target, verified)
+		if min := map[string]int{TargetActivity: 14, TargetECSTaskToken: 1}[target]; verified < min {
+			t.Errorf("%s: %d steps verified, want at least %d:\n%s", target, verified, min, plan.Summary())
+		}
 	}
 }
