@@ -181,7 +181,7 @@ func stepScenarios(name string, t execute.TaskState) []scenario {
 	out = append(out, scenario{name: name + " runs past its TimeoutSeconds (States.Timeout)", original: hang, migrated: hang, compareRetries: true})
 	// A worker that dies stops heartbeating; a Lambda that dies is reported
 	// as Lambda.Unknown.
-	out = append(out, scenario{name: name + "'s worker dies (States.HeartbeatTimeout; the Lambda's " + lambdaCrash + ")",
+	out = append(out, scenario{name: name + "'s worker dies (States.HeartbeatTimeout; under Lambda, " + lambdaCrash + ")",
 		original: &execute.Outcome{Error: lambdaCrash, Cause: lambdaCrashCause},
 		migrated: &execute.Outcome{Hang: true}, mapError: true})
 	return out
