@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/stepshift/stepshift/execute"
 	"github.com/stepshift/stepshift/terraform"
@@ -124,13 +125,40 @@ func Verify(before, after *workflow.Document, pointer string, opts VerifyOptions
 	sc := scenarioSet{step: name, tasks: tasks, fixed: opts.FixedResult}
 
 	// The whole workflow from its StartAt, every task succeeding.
-	v.run(orig, mig, scenario{name: "the workflow runs with every task succeeding", compareRetries: true}, sc)
+	runs := []scenarioRun{{orig, mig, scenario{name: "the workflow runs with every task succeeding", compareRetries: true}, nil, nil, nil, nil}}
 	// Then from the step itself, in its own scope, so it runs whatever the
 	// states before it do with a mocked input.
 	for _, s := range stepScenarios(name, step) {
-		v.run(focusOrig, focusMig, s, sc)
+		runs = append(runs, scenarioRun{focusOrig, focusMig, s, nil, nil, nil, nil})
+	}
+	// Runs of one Machine are safe concurrently (execute's TestConcurrentRuns):
+	// each side of each scenario in its own goroutine, compared in order.
+	var wg sync.WaitGroup
+	for i := range runs {
+		r := &runs[i]
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			r.a, r.errA = r.orig.Run(verifyInput(), execute.Options{Mocks: sc.mocker(r.s.original), NoEvents: true, MaxEvents: verifyMaxEvents})
+		}()
+		go func() {
+			defer wg.Done()
+			r.b, r.errB = r.mig.Run(verifyInput(), execute.Options{Mocks: sc.mocker(r.s.migrated), NoEvents: true, MaxEvents: verifyMaxEvents})
+		}()
+	}
+	wg.Wait()
+	for i := range runs {
+		v.compare(&runs[i])
 	}
 	return v
+}
+
+// scenarioRun is one scenario on both machines, with the two results.
+type scenarioRun struct {
+	orig, mig  *execute.Machine
+	s          scenario
+	a, b       *execute.Result
+	errA, errB error
 }
 
 // scenario is what the migrated step does in one run on each side.
@@ -254,19 +282,16 @@ func mockResult(call execute.TaskCall, fixed bool) any {
 
 func asObject(v any) map[string]any { m, _ := v.(map[string]any); return m }
 
-// run runs one scenario on both machines and records a difference.
-func (v *Verification) run(orig, mig *execute.Machine, s scenario, sc scenarioSet) {
+// compare records a scenario's difference, if any.
+func (v *Verification) compare(r *scenarioRun) {
 	v.Scenarios++
-	ro := execute.Options{Mocks: sc.mocker(s.original), NoEvents: true, MaxEvents: verifyMaxEvents}
-	rm := execute.Options{Mocks: sc.mocker(s.migrated), NoEvents: true, MaxEvents: verifyMaxEvents}
-	a, err := orig.Run(verifyInput(), ro)
-	if err != nil {
-		v.Skipped = "the original definition does not run in the executor: " + err.Error()
+	s, a, b := r.s, r.a, r.b
+	if r.errA != nil {
+		v.Skipped = "the original definition does not run in the executor: " + r.errA.Error()
 		return
 	}
-	b, err := mig.Run(verifyInput(), rm)
-	if err != nil {
-		v.Differences = append(v.Differences, Difference{Scenario: s.name, Details: []string{err.Error()}, Original: a.Path})
+	if r.errB != nil {
+		v.Differences = append(v.Differences, Difference{Scenario: s.name, Details: []string{r.errB.Error()}, Original: a.Path})
 		return
 	}
 	if s.mapError {

@@ -1,8 +1,10 @@
 package transpile
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stepshift/stepshift/internal/standin"
@@ -235,4 +237,101 @@ func TestVerifyBundledExample(t *testing.T) {
 			t.Errorf("%s: %d steps verified, want at least %d:\n%s", target, verified, min, plan.Summary())
 		}
 	}
+}
+
+// TestVerifyCatchOnLambdaUnknown: the rewriter keeps a Catch on
+// Lambda.Unknown (a Lambda out of memory or timed out), which an activity
+// never raises; a dead worker then takes another route, and the check
+// says so on the real rewrite.
+func TestVerifyCatchOnLambdaUnknown(t *testing.T) {
+	orig := strings.Replace(verifyOriginal, `"ErrorEquals": ["DuplicateFile"]`, `"ErrorEquals": ["Lambda.Unknown"]`, 1)
+	v := verifyTexts(orig, migrateText(t, orig, "/States/Sync"), "/States/Sync", VerifyOptions{})
+	if len(v.Differences) != 1 || !strings.Contains(v.Differences[0].Scenario, "worker dies") ||
+		strings.Join(v.Differences[0].Original, ",") != "Sync,Duplicate,Done" || strings.Join(v.Differences[0].Migrated, ",") != "Sync,Failed" {
+		t.Errorf("want one difference, the dead worker's: %+v", v.Differences)
+	}
+}
+
+// verifyCase is one rewrite to check: the documents and the state.
+type verifyCase struct {
+	before, after *workflow.Document
+	pointer       string
+	values        map[string]string
+}
+
+// rewriteCases rewrites every Lambda Task of src on its own, as migrate
+// does, and returns each rewrite.
+func rewriteCases(tb testing.TB, src []byte, opts workflow.Options, values map[string]string) []verifyCase {
+	doc := workflow.Load(src, opts)
+	var out []verifyCase
+	for _, st := range doc.States {
+		if st.Type != "Task" {
+			continue
+		}
+		res, ref, err := RewriteTask(src, opts, st.Pointer(), TaskRewrite{Resource: "${" + SnakeCase(st.Name) + "_activity_arn}",
+			TimeoutSeconds: DefaultTimeoutSeconds, HeartbeatSeconds: DefaultHeartbeatSeconds})
+		if err != nil || ref != nil || res.AlreadyActivity {
+			continue
+		}
+		out = append(out, verifyCase{doc, workflow.Load(res.Source, opts), st.Pointer(), values})
+	}
+	return out
+}
+
+func benchVerify(b *testing.B, cases []verifyCase) {
+	if len(cases) == 0 {
+		b.Fatal("no step to verify")
+	}
+	scenarios := 0
+	// CPU time too: wall time on a shared machine measures the queue.
+	cpu := func() float64 {
+		var ru syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e6
+	}
+	start := cpu()
+	for b.Loop() {
+		scenarios = 0
+		for _, c := range cases {
+			v := Verify(c.before, c.after, c.pointer, VerifyOptions{Values: c.values})
+			if v.Skipped != "" || v.Differs() {
+				b.Fatalf("%s: %+v", c.pointer, v)
+			}
+			scenarios += v.Scenarios
+		}
+	}
+	b.ReportMetric((cpu()-start)/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64(len(cases)), "steps")
+	b.ReportMetric(float64(scenarios), "scenarios")
+}
+
+// BenchmarkVerifyExample: the behaviour check of every Lambda Task of the
+// bundled example's workflows, each rewritten on its own (what
+// `migrate --all-lambda` adds to the plan; --over-limit checks a subset).
+func BenchmarkVerifyExample(b *testing.B) {
+	d := terraform.Load(filepath.Join(standin.ModuleRoot(), "fixtures", "deployments", "cumulus-tf"), terraform.Options{})
+	var cases []verifyCase
+	seen := map[string]bool{}
+	for _, r := range d.Renderings {
+		if r.Document == nil || seen[r.Filename()] {
+			continue
+		}
+		seen[r.Filename()] = true
+		cases = append(cases, rewriteCases(b, r.Document.Source, workflow.Options{Filename: r.Filename()}, renderValues(r))...)
+	}
+	benchVerify(b, cases)
+}
+
+// BenchmarkVerifyCorpus: the behaviour check of every Task of the 36
+// Cumulus workflows, each rewritten on its own.
+func BenchmarkVerifyCorpus(b *testing.B) {
+	var cases []verifyCase
+	for _, path := range corpusWorkflows(b) {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cases = append(cases, rewriteCases(b, src, workflow.Options{Filename: filepath.Base(path)}, nil)...)
+	}
+	benchVerify(b, cases)
 }
