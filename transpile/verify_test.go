@@ -335,3 +335,27 @@ func BenchmarkVerifyCorpus(b *testing.B) {
 	}
 	benchVerify(b, cases)
 }
+
+// FuzzVerify: any pair of documents, the first Task of the first as the
+// step, never panics the check; a document the executor cannot run is a
+// skip or a difference, never a crash.
+func FuzzVerify(f *testing.F) {
+	f.Add(verifyOriginal, strings.Replace(verifyOriginal, "${sync_task_arn}", "${sync_activity_arn}", 1))
+	f.Add(`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload.$":"$"},"OutputPath":"$.Payload","End":true}}}`,
+		`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"${t_activity_arn}","HeartbeatSeconds":1,"TimeoutSeconds":2,"End":true}}}`)
+	f.Add(`{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject"},"ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"x","End":true}}},"End":true}}}`,
+		`{"StartAt":"M","States":{"M":{"Type":"Map","Iterator":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"y","Next":"T"}}},"End":true}}}`)
+	f.Fuzz(func(t *testing.T, before, after string) {
+		b := workflow.Load([]byte(before), workflow.Options{Filename: "b.asl.json"})
+		a := workflow.Load([]byte(after), workflow.Options{Filename: "a.asl.json"})
+		for _, st := range b.States {
+			if st.Type == "Task" {
+				v := Verify(b, a, st.Pointer(), VerifyOptions{})
+				if v == nil || (v.Scenarios == 0 && v.Skipped == "" && !v.Differs()) {
+					t.Fatalf("an empty verdict: %+v", v)
+				}
+				return
+			}
+		}
+	})
+}
