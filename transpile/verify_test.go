@@ -359,3 +359,31 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// TestVerifyGoldenCases: every migrated step of the golden migrations
+// (templatefile and heredoc styles, lambda:invoke, ecs-task-token, the
+// deployment shapes) was verified and behaves as before.
+func TestVerifyGoldenCases(t *testing.T) {
+	terraformtest.EnsureBigZip(t)
+	for _, c := range goldenCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			plan, err := Migrate(terraform.Load(c.dir, terraform.Options{}), c.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, s := range plan.Steps {
+				if s.Status != StepMigrated {
+					continue
+				}
+				n++
+				if v := s.Verification; v == nil || v.Skipped != "" || v.Differs() || v.Scenarios < 5 {
+					t.Errorf("%s: %+v\n%s", s.State, v, plan.Summary())
+				}
+			}
+			if n == 0 {
+				t.Fatalf("nothing migrated:\n%s", plan.Summary())
+			}
+		})
+	}
+}
