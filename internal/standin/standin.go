@@ -39,16 +39,6 @@ func ModuleRoot() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-// CorpusDir returns ../shared/corpus beside the checkout (the shared test corpora).
-func CorpusDir(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join(ModuleRoot(), "..", "shared", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("shared corpus not found at %s: %v", dir, err)
-	}
-	return dir
-}
-
 // FreePort returns a loopback TCP port that was free a moment ago.
 func FreePort(t testing.TB) int {
 	t.Helper()
