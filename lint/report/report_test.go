@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -389,7 +388,7 @@ func sarifValidate(t *testing.T, bin string, doc []byte) []string {
 		t.Fatal(err)
 	}
 	logPath := filepath.Join(dir, "validation.sarif")
-	out, err := exec.Command(bin, "validate", "--output", logPath, path).CombinedOutput()
+	out, err := standin.Command(t, bin, "validate", "--output", logPath, path).CombinedOutput()
 	if err != nil && !bytes.Contains(out, []byte("1 files scanned")) {
 		t.Fatalf("sarif-multitool failed: %v\n%s", err, out)
 	}

@@ -1,0 +1,142 @@
+package standin
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestMain(m *testing.M) { os.Exit(Main(m)) }
+
+// leakChildEnv selects what TestLeakChild does in the child test process:
+// "standins" starts every kind of stand-in the right way, "leak" leaves an
+// orphan behind as a bare exec of an npm-style wrapper would.
+const leakChildEnv = "STANDIN_LEAK_CHILD"
+
+// TestLeakChild is the child half of TestStandInsLeaveNoProcess; it only
+// runs when that test starts it.
+func TestLeakChild(t *testing.T) {
+	mode := os.Getenv(leakChildEnv)
+	switch mode {
+	case "":
+		t.Skip("runs only as the child of TestStandInsLeaveNoProcess")
+	case "standins":
+		SharedMoto(t)         // ended by Main after the last test
+		StepFunctionsLocal(t) // an npm wrapper whose child serves
+		sleeper := Command(t, "sh", "-c", "sleep 300 & sleep 300 & wait")
+		if err := sleeper.Start(); err != nil {
+			t.Fatal(err)
+		}
+	case "leak":
+		// A wrapper that forks and is then killed on its own, as
+		// exec.CommandContext does: its child is orphaned.
+		cmd := exec.Command("sh", "-c", "sleep 300 & wait")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond) // let sh fork the sleep
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}
+	// Every direct child is a stand-in's group leader; the parent checks
+	// that none of its groups outlives this process.
+	for _, p := range processes() {
+		if p.ppid == os.Getpid() {
+			os.Stdout.WriteString("standin-group " + strconv.Itoa(p.pgrp) + " " + p.comm + "\n")
+		}
+	}
+}
+
+// TestStandInsLeaveNoProcess runs a child test process that starts every
+// kind of stand-in (a shared moto_server, npm stepfunctions-local, a
+// Command), then checks that nothing it started survives it: this process
+// is made a child subreaper, so an orphan is re-parented here, not to init,
+// whatever process group or session it moved to. A second child that
+// leaks on purpose shows the check can fail.
+func TestStandInsLeaveNoProcess(t *testing.T) {
+	if os.Getenv(leakChildEnv) != "" {
+		t.Skip("inside the child")
+	}
+	const prSetChildSubreaper = 36
+	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0); errno != 0 {
+		t.Skipf("cannot become a child subreaper (%v); this check needs Linux", errno)
+	}
+	t.Cleanup(func() { syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 0, 0) })
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc")
+	}
+
+	run := func(mode string) (groups []int, orphans []process) {
+		t.Helper()
+		cmd := exec.Command(os.Args[0], "-test.run=^TestLeakChild$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), leakChildEnv+"="+mode)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("child (%s): %v\n%s", mode, err, out.String())
+		}
+		if strings.Contains(out.String(), "--- SKIP: TestLeakChild") {
+			if Required() {
+				t.Fatalf("child (%s) skipped with STEPSHIFT_REQUIRE_EMULATORS=1:\n%s", mode, out.String())
+			}
+			t.Skipf("child (%s) skipped: a stand-in is missing\n%s", mode, out.String())
+		}
+		sc := bufio.NewScanner(&out)
+		for sc.Scan() {
+			if rest, ok := strings.CutPrefix(sc.Text(), "standin-group "); ok {
+				pgid, _ := strconv.Atoi(strings.Fields(rest)[0])
+				groups = append(groups, pgid)
+			}
+		}
+		reapZombies()
+		for _, p := range processes() {
+			if p.ppid == os.Getpid() && p.state != 'Z' {
+				orphans = append(orphans, p)
+			}
+		}
+		return groups, orphans
+	}
+
+	groups, orphans := run("standins")
+	if len(groups) < 3 {
+		t.Errorf("the child reported %d stand-in groups, want 3 (moto_server, stepfunctions-local, sh)", len(groups))
+	}
+	for _, p := range orphans {
+		t.Errorf("process %d (%s) outlived the test process that started it", p.pid, p.comm)
+		_ = syscall.Kill(p.pid, syscall.SIGKILL)
+	}
+	for _, g := range groups {
+		if live := GroupMembers(g); len(live) > 0 {
+			t.Errorf("process group %d still has processes %v after the test process ended", g, live)
+			_ = syscall.Kill(-g, syscall.SIGKILL)
+		}
+	}
+
+	_, orphans = run("leak")
+	if len(orphans) == 0 {
+		t.Error("the orphan left on purpose was not found; the check cannot see leaks")
+	}
+	for _, p := range orphans {
+		_ = syscall.Kill(p.pid, syscall.SIGKILL)
+	}
+	time.Sleep(50 * time.Millisecond)
+	reapZombies()
+}
+
+// reapZombies waits for orphans re-parented to this process that have
+// already ended, so they do not count as survivors.
+func reapZombies() {
+	for {
+		var ws syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		if pid <= 0 || err != nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,99 @@
+package standin
+
+import (
+	"fmt"
+	"net/http"
+	"os/exec"
+	"sync"
+	"testing"
+)
+
+// shared is one stand-in process serving every test of a package that asks
+// for it: started on first use, ended by Main after the last test. Tests
+// take it one at a time (lock), each getting it reset to empty.
+type shared struct {
+	lock sync.Mutex // held by the test using it
+
+	once     sync.Once
+	endpoint string
+	stop     func()
+	failure  string // why it did not start, for every later caller
+	missing  bool   // the program is not installed: skip, do not fail
+}
+
+var (
+	mainRunning bool // Main is running the package's tests
+	sharedMu    sync.Mutex
+	sharedMoto  = &shared{}
+)
+
+// Main runs a package's tests and then ends the stand-ins they shared. A
+// package whose tests call a Shared* function needs
+//
+//	func TestMain(m *testing.M) { os.Exit(standin.Main(m)) }
+//
+// (the Shared* functions fail a test without it, since nothing else could
+// end the shared process).
+func Main(m *testing.M) int {
+	mainRunning = true
+	code := m.Run()
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	for _, s := range []*shared{sharedMoto} {
+		if s.stop != nil {
+			s.stop()
+		}
+	}
+	return code
+}
+
+// SharedMoto is Moto for packages with several tests that need moto_server
+// (it takes seconds to start): one server for the package, reset to empty
+// for each test and held by that test until it ends, so tests using it do
+// not run at the same time. The package's TestMain must call Main.
+func SharedMoto(t testing.TB) string {
+	t.Helper()
+	if !mainRunning {
+		t.Fatal("standin.SharedMoto needs the package's TestMain to run standin.Main, which ends the shared server")
+	}
+	s := sharedMoto
+	s.once.Do(func() {
+		bin, err := exec.LookPath("moto_server")
+		if err != nil {
+			s.missing, s.failure = true, "pip install 'moto[server]'"
+			return
+		}
+		port := FreePort(t)
+		endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
+		stop, tail, err := startGroup("moto_server", endpoint+"/moto-api/", bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+		switch {
+		case err == errNotStarted:
+			s.missing, s.failure = true, tail
+		case err != nil:
+			s.failure = fmt.Sprintf("%v; its last output:\n%s", err, tail)
+		default:
+			sharedMu.Lock()
+			s.endpoint, s.stop = endpoint, stop
+			sharedMu.Unlock()
+		}
+	})
+	if s.missing {
+		Missing(t, "moto_server", s.failure)
+	}
+	if s.failure != "" {
+		t.Fatal(s.failure)
+	}
+	s.lock.Lock()
+	t.Cleanup(s.lock.Unlock)
+	// POST /moto-api/reset empties every service: the test starts from a
+	// fresh account as it would on its own server.
+	resp, err := http.Post(s.endpoint+"/moto-api/reset", "application/json", nil)
+	if err != nil {
+		t.Fatalf("resetting the shared moto_server: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("resetting the shared moto_server: %s", resp.Status)
+	}
+	return s.endpoint
+}
