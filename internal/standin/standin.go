@@ -118,7 +118,15 @@ var errNotStarted = errors.New("not started")
 // returns the program's last output (or why it did not start) beside the error.
 func startGroup(name, url string, argv ...string) (stop func(), logTail string, err error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_DEFAULT_REGION=us-east-1")
+	// The stand-in gets fixed test credentials and none of the test's AWS_*
+	// settings: a shared one may be started by a test that has already set
+	// AWS_PROFILE="" (TestCredentials), which boto3 inside moto rejects.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_DEFAULT_REGION=us-east-1")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := cmd.StdoutPipe()
 	if err != nil {

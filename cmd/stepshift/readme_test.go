@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stepshift/stepshift/internal/standin"
+)
+
+// TestMain ends the stand-ins the package's tests share (SharedMoto).
+func TestMain(m *testing.M) { os.Exit(standin.Main(m)) }
+
+// readmeExample is the bundled example deployment the README's commands
+// name as `cumulus-tf`.
+const readmeExample = "fixtures/deployments/cumulus-tf"
+
+// The mappings TestReadmeCommands applies to README commands, each with its
+// reason; anything else runs exactly as written, in a fresh temporary folder
+// holding a copy of the example as ./cumulus-tf.
+var (
+	// readmeRunners are the ways the README runs stepshift: the words
+	// before the arguments, all run in-process as `stepshift ARGS`.
+	readmeRunners = map[string]string{
+		"stepshift":              "the installed binary",
+		"go run ./cmd/stepshift": "this package's main, built from the checkout",
+	}
+	// readmeNotRun are README commands that mention stepshift but are not
+	// run, with why. A README line matching none of these and no runner
+	// fails the test, so a new example cannot be skipped by accident.
+	readmeNotRun = map[string]string{
+		"go install github.com/stepshift/stepshift/cmd/stepshift@latest": "fetches the published module from the network; the code it builds is this package",
+	}
+	// readmeArgs rewrites single arguments.
+	readmeArgs = map[string]string{
+		readmeExample:        "cumulus-tf", // the example, run from the temporary copy (commands may write to it)
+		"path/to/cumulus-tf": "cumulus-tf", // the README's placeholder for the reader's deployment
+	}
+)
+
+// readmeCommand is one stepshift command of a README code block, taken
+// apart the way sh would for the few shell forms the README uses.
+type readmeCommand struct {
+	line      int
+	text      string   // the line as written
+	args      []string // after `stepshift`
+	stdinFile string   // `cat FILE | stepshift ...`
+	stdout    string   // `stepshift ... > FILE`
+}
+
+// shellWord is what the README's commands are made of; a quote, $, ` or
+// glob in a command means the parser below would have to be a shell, so
+// it fails the test instead of guessing.
+var shellWord = regexp.MustCompile(`^[A-Za-z0-9_./:@=,+-]+$`)
+
+// readmeCommands returns every stepshift command in README.md's fenced
+// code blocks, and fails t on a line mentioning stepshift that it cannot
+// place.
+func readmeCommands(t *testing.T) []readmeCommand {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(standin.ModuleRoot(), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmds []readmeCommand
+	inBlock := false
+	sc := bufio.NewScanner(bytes.NewReader(src))
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if strings.HasPrefix(strings.TrimSpace(line), "```") {
+			inBlock = !inBlock
+			continue
+		}
+		if !inBlock || !strings.Contains(line, "stepshift ") {
+			continue
+		}
+		text := strings.TrimSpace(line)
+		// A GitHub Actions step: `- run: COMMAND`.
+		text = strings.TrimSpace(strings.TrimPrefix(text, "- run:"))
+		// A shell comment, then `|| [ $? -eq 1 ]`, which only turns exit 1
+		// (findings) into success; this test accepts 1 anyway.
+		if i := strings.Index(text, " #"); i >= 0 {
+			text = strings.TrimSpace(text[:i])
+		}
+		if i := strings.Index(text, " || "); i >= 0 {
+			text = strings.TrimSpace(text[:i])
+		}
+		if why, ok := readmeNotRun[text]; ok {
+			t.Logf("README.md:%d: not run (%s): %s", n, why, text)
+			continue
+		}
+		c := readmeCommand{line: n, text: strings.TrimSpace(line)}
+		if left, right, ok := strings.Cut(text, " | "); ok {
+			f := strings.Fields(left)
+			if len(f) != 2 || f[0] != "cat" {
+				t.Fatalf("README.md:%d: a pipe from anything but `cat FILE` is not understood: %s", n, line)
+			}
+			c.stdinFile, text = f[1], strings.TrimSpace(right)
+		}
+		if left, right, ok := strings.Cut(text, " > "); ok {
+			c.stdout, text = strings.TrimSpace(right), strings.TrimSpace(left)
+		}
+		words := strings.Fields(text)
+		for _, w := range append(words, c.stdinFile, c.stdout) {
+			if w != "" && !shellWord.MatchString(w) && w != "-" {
+				t.Fatalf("README.md:%d: %q needs a shell this test does not have: %s", n, w, line)
+			}
+		}
+		runner := ""
+		for r := range readmeRunners {
+			if strings.HasPrefix(text+" ", r+" ") && len(r) > len(runner) {
+				runner = r
+			}
+		}
+		if runner == "" {
+			t.Fatalf("README.md:%d: mentions stepshift but runs neither %v nor a command listed in readmeNotRun: %s", n, readmeRunners, line)
+		}
+		for _, w := range words[len(strings.Fields(runner)):] {
+			if to, ok := readmeArgs[w]; ok {
+				w = to
+			}
+			c.args = append(c.args, w)
+		}
+		cmds = append(cmds, c)
+	}
+	return cmds
+}
+
+// TestReadmeCommands runs every stepshift command in README.md's code
+// blocks against the bundled example and fails on exit 2 (bad usage or
+// configuration) or 3 (I/O or internal error): an example that stops working
+// fails CI. Exit 1 (findings) is what the example is for. Commands run in
+// process, each in a fresh temporary folder with:
+//   - cumulus-tf: a copy of fixtures/deployments/cumulus-tf;
+//   - workflow.asl.json, x.asl.json: copies of its sync_granule_workflow.asl.json;
+//   - terraform.tfstate: a Terraform v4 state of its SyncGranulePriority Lambda;
+//   - exported-logs/: REPORT lines of ghrc-sit-SyncGranule runs;
+//
+// and, for --aws, AWS_ENDPOINT_URL pointing at a real moto_server holding the
+// prod-IngestGranule state machine and its Lambdas, with test credentials.
+func TestReadmeCommands(t *testing.T) {
+	cmds := readmeCommands(t)
+	if len(cmds) < 15 {
+		t.Fatalf("found %d stepshift commands in README.md; the parser has lost some", len(cmds))
+	}
+	needsAWS := false
+	for _, c := range cmds {
+		for _, a := range c.args {
+			needsAWS = needsAWS || a == "--aws"
+		}
+	}
+	if needsAWS {
+		endpoint := standin.SharedMoto(t) // before TestCredentials: see standin.TestCredentials
+		standin.TestCredentials(t)
+		seedMoto(t, endpoint)
+		t.Setenv("AWS_ENDPOINT_URL", endpoint)
+	}
+	example := filepath.Join(standin.ModuleRoot(), readmeExample)
+	for _, c := range cmds {
+		t.Run(fmt.Sprintf("line %d", c.line), func(t *testing.T) {
+			dir := t.TempDir()
+			makeReadmeFolder(t, example, dir)
+			t.Chdir(dir)
+			stdin := ""
+			if c.stdinFile != "" {
+				b, err := os.ReadFile(c.stdinFile)
+				if err != nil {
+					t.Fatalf("README.md:%d: %v", c.line, err)
+				}
+				stdin = string(b)
+			}
+			start := time.Now()
+			code, out, errOut := runCLI(t, stdin, c.args...)
+			t.Logf("README.md:%d: %s\n  ran `stepshift %s`: exit %d in %v", c.line, c.text, strings.Join(c.args, " "), code, time.Since(start).Round(time.Millisecond))
+			if c.stdout != "" {
+				if err := os.WriteFile(c.stdout, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if code != 0 && code != 1 {
+				t.Errorf("README.md:%d: `%s` exits %d\nstdout:\n%s\nstderr:\n%s", c.line, c.text, code, clip(out), clip(errOut))
+			}
+			if c.stdout != "" && strings.TrimSpace(out) == "" {
+				t.Errorf("README.md:%d: `%s` wrote nothing to %s", c.line, c.text, c.stdout)
+			}
+			for i, a := range c.args {
+				if a == "--save-definitions" && i+1 < len(c.args) {
+					if saved, _ := filepath.Glob(filepath.Join(c.args[i+1], "*.asl.json")); len(saved) == 0 {
+						t.Errorf("README.md:%d: `%s` saved no definition in %s", c.line, c.text, c.args[i+1])
+					}
+				}
+			}
+		})
+	}
+}
+
+// makeReadmeFolder lays out dir as TestReadmeCommands describes.
+func makeReadmeFolder(t *testing.T, example, dir string) {
+	t.Helper()
+	if err := os.CopyFS(filepath.Join(dir, "cumulus-tf"), os.DirFS(example)); err != nil {
+		t.Fatal(err)
+	}
+	wf, err := os.ReadFile(filepath.Join(example, "sync_granule_workflow.asl.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "workflow.asl.json", string(wf))
+	writeFile(t, dir, "x.asl.json", string(wf))
+	writeFile(t, dir, "terraform.tfstate", `{
+  "version": 4,
+  "terraform_version": "1.9.8",
+  "serial": 3,
+  "lineage": "readme-example",
+  "outputs": {},
+  "resources": [
+    {
+      "mode": "managed",
+      "type": "aws_lambda_function",
+      "name": "sync_granule_priority",
+      "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+      "instances": [{"schema_version": 0, "attributes": {
+        "arn": "arn:aws:lambda:us-east-1:123456789012:function:ghrc-sit-SyncGranulePriority",
+        "function_name": "ghrc-sit-SyncGranulePriority",
+        "memory_size": 3008, "timeout": 900, "runtime": "nodejs20.x", "handler": "index.handler",
+        "package_type": "Zip", "ephemeral_storage": [{"size": 10240}]
+      }}]
+    }
+  ]
+}
+`)
+	if err := os.Mkdir(filepath.Join(dir, "exported-logs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	for i := range 10 {
+		fmt.Fprintf(&logs, "2026-11-%02dT10:00:00.000Z REPORT RequestId: 00000000-0000-4000-8000-%012d\tDuration: %d.00 ms\tBilled Duration: %d ms\tMemory Size: 12000 MB\tMax Memory Used: %d MB\t\n",
+			i+1, i, 60000*(i+1), 60000*(i+1), 4000+100*i)
+	}
+	writeFile(t, filepath.Join(dir, "exported-logs"), "ghrc-sit-SyncGranule.log", logs.String())
+}
+
+func clip(s string) string {
+	if len(s) > 4000 {
+		return s[:4000] + "\n[...]"
+	}
+	return s
+}
