@@ -31,8 +31,9 @@ var errNoCorpus = errors.New("external test corpus not found")
 // FindCorpus returns the first of CorpusCandidates that holds the corpus (a
 // folder with cumulus/workflows in it), or an error naming every folder
 // tried and `make corpus`.
-func FindCorpus() (string, error) {
-	dirs := CorpusCandidates()
+func FindCorpus() (string, error) { return findCorpus(CorpusCandidates()) }
+
+func findCorpus(dirs []string) (string, error) {
 	for _, dir := range dirs {
 		// The Cumulus folder is the marker: an empty or unrelated folder
 		// of the same name is not a corpus.
@@ -75,6 +76,7 @@ func missingCorpus(t testing.TB, err error) {
 	t.Helper()
 	if CorpusRequired() {
 		t.Fatalf("%v; STEPSHIFT_REQUIRE_CORPUS=1 makes this a failure", err)
+		return
 	}
 	t.Skipf("skipping: %v", err)
 }

@@ -3,6 +3,7 @@ package standin
 import (
 	"bufio"
 	"bytes"
+	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -27,8 +28,16 @@ func TestLeakChild(t *testing.T) {
 	case "":
 		t.Skip("runs only as the child of TestStandInsLeaveNoProcess")
 	case "standins":
-		SharedMoto(t)         // ended by Main after the last test
-		StepFunctionsLocal(t) // an npm wrapper whose child serves
+		for _, url := range []string{
+			SharedMoto(t) + "/moto-api/", // ended by Main after the last test
+			StepFunctionsLocal(t) + "/",  // an npm wrapper whose child serves
+		} {
+			resp, err := http.Get(url)
+			if err != nil {
+				t.Fatalf("the stand-in at %s does not answer: %v", url, err)
+			}
+			resp.Body.Close()
+		}
 		sleeper := Command(t, "sh", "-c", "sleep 300 & sleep 300 & wait")
 		if err := sleeper.Start(); err != nil {
 			t.Fatal(err)
