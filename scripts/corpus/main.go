@@ -162,7 +162,7 @@ func (f *Fetcher) fetch(ctx context.Context, e Entry) ([]byte, error) {
 		}
 		resp, err := client.Do(req)
 		if err != nil {
-			lastErr = err // a network error may pass; try again
+			lastErr = &unreachableError{err} // a network error may pass; try again
 			continue
 		}
 		body, err := io.ReadAll(io.LimitReader(resp.Body, maxFileBytes+1))
@@ -184,6 +184,15 @@ func (f *Fetcher) fetch(ctx context.Context, e Entry) ([]byte, error) {
 	return nil, lastErr
 }
 
+// unreachableError is a failure to talk to the server at all (no network,
+// no such host): every other file would fail the same way, so Download stops.
+type unreachableError struct{ error }
+
+func (e *unreachableError) Unwrap() error { return e.error }
+
+// maxListed bounds the failures Download lists one by one.
+const maxListed = 10
+
 // Download fetches every entry into a new folder beside out, checks every
 // hash, and only when all are right puts that folder in out's place. On
 // any failure out is left as it was and the error lists every file that
@@ -204,8 +213,11 @@ func Download(ctx context.Context, entries []Entry, f *Fetcher, out string) erro
 		}
 	}()
 
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var mu sync.Mutex
 	var problems []string
+	notTried := 0
 	work := make(chan Entry)
 	var wg sync.WaitGroup
 	for range 8 {
@@ -213,7 +225,17 @@ func Download(ctx context.Context, entries []Entry, f *Fetcher, out string) erro
 		go func() {
 			defer wg.Done()
 			for e := range work {
+				if ctx.Err() != nil {
+					mu.Lock()
+					notTried++
+					mu.Unlock()
+					continue
+				}
 				if err := fetchOne(ctx, f, e, tmp); err != nil {
+					var unreachable *unreachableError
+					if errors.As(err, &unreachable) {
+						cancel()
+					}
 					mu.Lock()
 					problems = append(problems, fmt.Sprintf("%s: %v", e.Path, err))
 					mu.Unlock()
@@ -228,7 +250,14 @@ func Download(ctx context.Context, entries []Entry, f *Fetcher, out string) erro
 	wg.Wait()
 	if len(problems) > 0 {
 		sort.Strings(problems)
-		return fmt.Errorf("%d of %d files failed; %s left unchanged:\n  %s", len(problems), len(entries), out, strings.Join(problems, "\n  "))
+		summary := fmt.Sprintf("%d of %d files failed", len(problems), len(entries))
+		if notTried > 0 {
+			summary += fmt.Sprintf(" and %d were not tried after the server could not be reached", notTried)
+		}
+		if len(problems) > maxListed {
+			problems = append(problems[:maxListed], fmt.Sprintf("... and %d more", len(problems)-maxListed))
+		}
+		return fmt.Errorf("%s; %s left unchanged:\n  %s", summary, out, strings.Join(problems, "\n  "))
 	}
 
 	// Swap in the new folder: the old one (if any) is moved aside first and
