@@ -50,7 +50,8 @@ func Main(m *testing.M) int {
 // SharedMoto is Moto for packages with several tests that need moto_server
 // (it takes seconds to start): one server for the package, reset to empty
 // for each test and held by that test until it ends, so tests using it do
-// not run at the same time. The package's TestMain must call Main.
+// not run at the same time (so a test calls it once, not again in its
+// subtests). The package's TestMain must call Main.
 func SharedMoto(t testing.TB) string {
 	t.Helper()
 	if !mainRunning {
@@ -63,7 +64,13 @@ func SharedMoto(t testing.TB) string {
 			s.missing, s.failure = true, "pip install 'moto[server]'"
 			return
 		}
-		port := FreePort(t)
+		// No t.Fatal in here: a Goexit inside once.Do would leave every
+		// later caller with an empty endpoint instead of the reason.
+		port, err := freePort()
+		if err != nil {
+			s.failure = err.Error()
+			return
+		}
 		endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
 		stop, tail, err := startGroup("moto_server", endpoint+"/moto-api/", bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 		switch {
