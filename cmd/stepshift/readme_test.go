@@ -127,6 +127,10 @@ func readmeCommands(t *testing.T) []readmeCommand {
 			}
 			c.args = append(c.args, w)
 		}
+		if len(c.args) > 0 && c.args[0] == "worker" {
+			// It polls an activity until stopped: in process it would hang the test.
+			t.Fatalf("README.md:%d: a `stepshift worker` example needs a mapping in this test (an activity to poll and a stop): %s", n, line)
+		}
 		cmds = append(cmds, c)
 	}
 	return cmds
