@@ -32,12 +32,10 @@ func readManifest(t *testing.T) []Entry {
 
 // upstreamServer serves files the way raw.githubusercontent.com does
 // (/OWNER/REPO/COMMIT/PATH): files maps that URL path to the bytes served;
-// anything else is a 404. It counts requests.
-func upstreamServer(t *testing.T, files map[string][]byte) (*httptest.Server, *int) {
+// anything else is a 404.
+func upstreamServer(t *testing.T, files map[string][]byte) *httptest.Server {
 	t.Helper()
-	var hits int
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits++
 		b, ok := files[r.URL.Path]
 		if !ok {
 			http.NotFound(w, r)
@@ -46,7 +44,7 @@ func upstreamServer(t *testing.T, files map[string][]byte) (*httptest.Server, *i
 		w.Write(b)
 	}))
 	t.Cleanup(srv.Close)
-	return srv, &hits
+	return srv
 }
 
 func urlPath(t *testing.T, e Entry) string {
@@ -88,7 +86,7 @@ func TestDownloadWholeCorpus(t *testing.T) {
 		}
 		files[urlPath(t, e)] = b
 	}
-	srv, _ := upstreamServer(t, files)
+	srv := upstreamServer(t, files)
 	out := filepath.Join(t.TempDir(), "corpus")
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"-manifest", manifestPath(), "-out", out, "-base-url", srv.URL, "-root", standin.ModuleRoot()}, &stdout, &stderr)
@@ -137,7 +135,7 @@ func smallManifest(t *testing.T) ([]Entry, map[string][]byte) {
 
 func TestDownloadSmall(t *testing.T) {
 	entries, served := smallManifest(t)
-	srv, _ := upstreamServer(t, served)
+	srv := upstreamServer(t, served)
 	out := filepath.Join(t.TempDir(), "corpus")
 	if err := Download(context.Background(), entries, &Fetcher{BaseURL: srv.URL}, out); err != nil {
 		t.Fatal(err)
@@ -155,7 +153,7 @@ func TestDownloadSmall(t *testing.T) {
 // folder untouched and no temporary folder left behind.
 func failedDownload(t *testing.T, entries []Entry, served map[string][]byte, want ...string) {
 	t.Helper()
-	srv, _ := upstreamServer(t, served)
+	srv := upstreamServer(t, served)
 	parent := t.TempDir()
 	out := filepath.Join(parent, "corpus")
 	if err := os.MkdirAll(out, 0o755); err != nil {
@@ -225,7 +223,7 @@ func TestRunExitCodes(t *testing.T) {
 	}
 	entries, served := smallManifest(t)
 	delete(served, urlPath(t, entries[0]))
-	srv, _ := upstreamServer(t, served)
+	srv := upstreamServer(t, served)
 	var m strings.Builder
 	for _, e := range entries {
 		m.WriteString(strings.Join([]string{e.Path, e.Repo, e.Commit, e.Upstream, e.SHA256}, "\t") + "\n")
