@@ -63,3 +63,53 @@ func TestMissingCorpusSkipsOrFails(t *testing.T) {
 		t.Errorf("skip %q, fail %q; want a failure naming make corpus", o.skipped, o.failed)
 	}
 }
+
+// TestCorpusFoundOneWay: Go code of this module finds the external corpora
+// only through this package (CorpusDir, CorpusFiles, ...), so a plain clone,
+// $STEPSHIFT_CORPUS and `make corpus` work for every test. A path spelled
+// out to ../shared fails here, naming the file and line.
+func TestCorpusFoundOneWay(t *testing.T) {
+	root := ModuleRoot()
+	spelled := []string{`"..", "shared"`, `"shared", "corpus"`, `../shared/`, `"shared/corpus`}
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path == root {
+				return nil
+			}
+			name := d.Name()
+			if strings.HasPrefix(name, ".") || name == "testdata" || name == "node_modules" || path == filepath.Join(root, "internal", "standin") {
+				return filepath.SkipDir
+			}
+			if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil {
+				return filepath.SkipDir // another module (scripts/schema-bench)
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			code := strings.TrimSpace(line)
+			if strings.HasPrefix(code, "//") {
+				continue
+			}
+			for _, s := range spelled {
+				if strings.Contains(code, s) {
+					rel, _ := filepath.Rel(root, path)
+					t.Errorf("%s:%d: finds the corpus by path (%s); use standin.CorpusDir, CorpusFiles or OptionalCorpusFiles", rel, i+1, s)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
