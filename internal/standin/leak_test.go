@@ -65,87 +65,75 @@ func TestLeakChild(t *testing.T) {
 // TestStandInsLeaveNoProcess runs a child test process that starts every
 // kind of stand-in (a shared moto_server, npm stepfunctions-local, a
 // Command), then checks that nothing it started survives it: this process
-// is made a child subreaper, so an orphan is re-parented here, not to init,
-// whatever process group or session it moved to. A second child that
-// leaks on purpose shows the check can fail.
+// is a child subreaper (Main makes it one), so an orphan is re-parented
+// here, not to init, whatever process group or session it moved to. A
+// second child leaks on purpose: its own Main must find the orphan, kill
+// it and fail the run, so the check cannot pass vacuously.
 func TestStandInsLeaveNoProcess(t *testing.T) {
 	if os.Getenv(leakChildEnv) != "" {
 		t.Skip("inside the child")
 	}
-	const prSetChildSubreaper = 36
-	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0); errno != 0 {
-		t.Skipf("cannot become a child subreaper (%v); this check needs Linux", errno)
+	if !subreaper {
+		t.Skip("Main could not make this process a child subreaper; this check needs Linux")
 	}
-	t.Cleanup(func() { syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 0, 0) })
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("no /proc")
 	}
 
-	run := func(mode string) (groups []int, orphans []process) {
+	run := func(mode string) (string, error) {
 		t.Helper()
 		cmd := exec.Command(os.Args[0], "-test.run=^TestLeakChild$", "-test.count=1", "-test.v")
 		cmd.Env = append(os.Environ(), leakChildEnv+"="+mode)
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("child (%s): %v\n%s", mode, err, out.String())
-		}
+		err := cmd.Run()
 		if strings.Contains(out.String(), "--- SKIP: TestLeakChild") {
 			if Required() {
 				t.Fatalf("child (%s) skipped with STEPSHIFT_REQUIRE_EMULATORS=1:\n%s", mode, out.String())
 			}
 			t.Skipf("child (%s) skipped: a stand-in is missing\n%s", mode, out.String())
 		}
-		sc := bufio.NewScanner(&out)
-		for sc.Scan() {
-			if rest, ok := strings.CutPrefix(sc.Text(), "standin-group "); ok {
-				pgid, _ := strconv.Atoi(strings.Fields(rest)[0])
-				groups = append(groups, pgid)
-			}
-		}
-		reapZombies()
-		for _, p := range processes() {
-			if p.ppid == os.Getpid() && p.state != 'Z' {
-				orphans = append(orphans, p)
-			}
-		}
-		return groups, orphans
+		return out.String(), err
 	}
 
-	groups, orphans := run("standins")
+	out, err := run("standins")
+	if err != nil {
+		t.Errorf("child: %v\n%s", err, out)
+	}
+	var groups []int
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "standin-group "); ok {
+			pgid, _ := strconv.Atoi(strings.Fields(rest)[0])
+			groups = append(groups, pgid)
+		}
+	}
 	if len(groups) < 3 {
 		t.Errorf("the child reported %d stand-in groups, want 3 (moto_server, stepfunctions-local, sh)", len(groups))
 	}
-	for _, p := range orphans {
+	for _, p := range survivors(0) {
 		t.Errorf("process %d (%s) outlived the test process that started it", p.pid, p.comm)
 		_ = syscall.Kill(p.pid, syscall.SIGKILL)
 	}
 	for _, g := range groups {
+		if g == syscall.Getpgrp() {
+			t.Errorf("a stand-in ran in the test's own process group %d, not a group of its own", g)
+			continue
+		}
 		if live := GroupMembers(g); len(live) > 0 {
 			t.Errorf("process group %d still has processes %v after the test process ended", g, live)
 			_ = syscall.Kill(-g, syscall.SIGKILL)
 		}
 	}
 
-	_, orphans = run("leak")
-	if len(orphans) == 0 {
-		t.Error("the orphan left on purpose was not found; the check cannot see leaks")
+	out, err = run("leak")
+	if err == nil || !strings.Contains(out, "outlived them (killed now)") || !strings.Contains(out, "(sleep)") {
+		t.Errorf("a child test process that orphans a sleep: %v; want Main to name it and fail the run:\n%s", err, out)
 	}
-	for _, p := range orphans {
-		_ = syscall.Kill(p.pid, syscall.SIGKILL)
-	}
-	time.Sleep(50 * time.Millisecond)
-	reapZombies()
-}
-
-// reapZombies waits for orphans re-parented to this process that have
-// already ended, so they do not count as survivors.
-func reapZombies() {
-	for {
-		var ws syscall.WaitStatus
-		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
-		if pid <= 0 || err != nil {
-			return
+	if left := survivors(2 * time.Second); len(left) > 0 {
+		t.Errorf("the orphan left on purpose is still running: %v", left)
+		for _, p := range left {
+			_ = syscall.Kill(p.pid, syscall.SIGKILL)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package standin
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"os/exec"
 	"sync"
 	"testing"
@@ -23,12 +24,15 @@ type shared struct {
 
 var (
 	mainRunning bool // Main is running the package's tests
+	subreaper   bool // Main made this process the subreaper of what the tests start
 	sharedMu    sync.Mutex
 	sharedMoto  = &shared{}
 )
 
-// Main runs a package's tests and then ends the stand-ins they shared. A
-// package whose tests call a Shared* function needs
+// Main runs a package's tests, ends the stand-ins they shared, and fails
+// the run when any process the tests started (directly or not) is still
+// running: it is killed and named. A package whose tests call a Shared*
+// function needs
 //
 //	func TestMain(m *testing.M) { os.Exit(standin.Main(m)) }
 //
@@ -36,12 +40,23 @@ var (
 // end the shared process).
 func Main(m *testing.M) int {
 	mainRunning = true
+	// Orphans (a wrapper's child whose wrapper was killed) are re-parented
+	// to this process instead of init, so the check below sees them.
+	subreaper = becomeSubreaper()
 	code := m.Run()
 	sharedMu.Lock()
-	defer sharedMu.Unlock()
 	for _, s := range []*shared{sharedMoto} {
 		if s.stop != nil {
 			s.stop()
+		}
+	}
+	sharedMu.Unlock()
+	if subreaper {
+		if left := endSurvivors(); left != "" {
+			fmt.Fprintf(os.Stderr, "standin: processes started by the tests outlived them (killed now): %s\n", left)
+			if code == 0 {
+				code = 1
+			}
 		}
 	}
 	return code
