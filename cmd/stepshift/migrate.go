@@ -40,6 +40,7 @@ func init() {
 			&cli.BoolFlag{Name: "write", Usage: "apply the changes (atomically: all files or none)"},
 			&cli.BoolFlag{Name: "check", Usage: "exit 1 when a migration is pending, change nothing"},
 			&cli.StringFlag{Name: "out", Usage: "write a migrated copy of the deployment to `DIR`"},
+			&cli.StringFlag{Name: "graph", Usage: "also write a Markdown `FILE` with before/after Mermaid graphs of each changed workflow (stdout's diff is unchanged)"},
 			&cli.StringSliceFlag{Name: "var-file", Usage: "Terraform variable file, as terraform -var-file"},
 			&cli.StringSliceFlag{Name: "var", Usage: "Terraform variable NAME=VALUE, as terraform -var"},
 		}, evidenceFlags()...),
@@ -133,6 +134,11 @@ func migrateAction(c *cli.Context) error {
 			return usageErrorf("%v", err)
 		}
 		return internalErrorf("%v", err)
+	}
+	if p := c.String("graph"); p != "" {
+		if err := writeMigrateGraph(p, d, plan); err != nil {
+			return internalErrorf("--graph %s: %v", p, err)
+		}
 	}
 	out, errw := c.App.Writer, c.App.ErrWriter
 	switch {
