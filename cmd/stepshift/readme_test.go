@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -37,6 +39,11 @@ var (
 	readmeNotRun = map[string]string{
 		"go install github.com/stepshift/stepshift/cmd/stepshift@latest": "fetches the published module from the network; the code it builds is this package",
 	}
+	// readmeConsumers are the programs the README pipes stepshift's output
+	// into; they run for real on that output (skipping when not installed).
+	readmeConsumers = map[string]string{
+		"dot": "Graphviz (apt-get install graphviz)",
+	}
 	// readmeArgs rewrites single arguments.
 	readmeArgs = map[string]string{
 		readmeExample:        "cumulus-tf", // the example, run from the temporary copy (commands may write to it)
@@ -51,7 +58,8 @@ type readmeCommand struct {
 	text      string   // the line as written
 	args      []string // after `stepshift`
 	stdinFile string   // `cat FILE | stepshift ...`
-	stdout    string   // `stepshift ... > FILE`
+	consumer  []string // `stepshift ... | PROGRAM ARGS`
+	stdout    string   // `... > FILE`, of stepshift or of the consumer
 }
 
 // shellWord is what the README's commands are made of; a quote, $, ` or
@@ -97,17 +105,25 @@ func readmeCommands(t *testing.T) []readmeCommand {
 		}
 		c := readmeCommand{line: n, text: strings.TrimSpace(line)}
 		if left, right, ok := strings.Cut(text, " | "); ok {
-			f := strings.Fields(left)
-			if len(f) != 2 || f[0] != "cat" {
-				t.Fatalf("README.md:%d: a pipe from anything but `cat FILE` is not understood: %s", n, line)
+			from, to := strings.Fields(left), strings.Fields(right)
+			switch {
+			case len(from) == 2 && from[0] == "cat":
+				c.stdinFile, text = from[1], strings.TrimSpace(right)
+			case len(to) > 0 && readmeConsumers[to[0]] != "":
+				text, right = strings.TrimSpace(left), strings.TrimSpace(right)
+				if l, r, ok := strings.Cut(right, " > "); ok {
+					right, c.stdout = strings.TrimSpace(l), strings.TrimSpace(r)
+				}
+				c.consumer = strings.Fields(right)
+			default:
+				t.Fatalf("README.md:%d: a pipe other than `cat FILE | stepshift ...` or into %v is not understood: %s", n, readmeConsumers, line)
 			}
-			c.stdinFile, text = f[1], strings.TrimSpace(right)
 		}
 		if left, right, ok := strings.Cut(text, " > "); ok {
 			c.stdout, text = strings.TrimSpace(right), strings.TrimSpace(left)
 		}
 		words := strings.Fields(text)
-		for _, w := range append(words, c.stdinFile, c.stdout) {
+		for _, w := range append(append(words, c.consumer...), c.stdinFile, c.stdout) {
 			if w != "" && !shellWord.MatchString(w) && w != "-" {
 				t.Fatalf("README.md:%d: %q needs a shell this test does not have: %s", n, w, line)
 			}
@@ -142,7 +158,11 @@ func readmeCommands(t *testing.T) []readmeCommand {
 // fails CI. Exit 1 (findings) is what the example is for. Commands run in
 // process, each in a fresh temporary folder with:
 //   - cumulus-tf: a copy of fixtures/deployments/cumulus-tf as committed;
-//   - workflow.asl.json, x.asl.json: copies of its sync_granule_workflow.asl.json;
+//   - workflow.asl.json, x.asl.json, sync_granule_workflow.asl.json: copies of
+//     its sync_granule_workflow.asl.json;
+//   - mocks.json, in.json: the MockConfig and the HappyPath input of its
+//     sync_granule_workflow.test.json;
+//   - big.asl.json: graph/testdata/every-state.asl.json (Map and Parallel inside);
 //   - terraform.tfstate: a Terraform v4 state of its SyncGranulePriority Lambda;
 //   - exported-logs/: REPORT lines of ghrc-sit-SyncGranule runs;
 //
@@ -182,16 +202,19 @@ func TestReadmeCommands(t *testing.T) {
 			start := time.Now()
 			code, out, errOut := runCLI(t, stdin, c.args...)
 			t.Logf("README.md:%d: %s\n  ran `stepshift %s`: exit %d in %v", c.line, c.text, strings.Join(c.args, " "), code, time.Since(start).Round(time.Millisecond))
-			if c.stdout != "" {
-				if err := os.WriteFile(c.stdout, []byte(out), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
 			if code != 0 && code != 1 {
 				t.Errorf("README.md:%d: `%s` exits %d\nstdout:\n%s\nstderr:\n%s", c.line, c.text, code, clip(out), clip(errOut))
 			}
-			if c.stdout != "" && strings.TrimSpace(out) == "" {
-				t.Errorf("README.md:%d: `%s` wrote nothing to %s", c.line, c.text, c.stdout)
+			if c.consumer != nil {
+				out = pipeInto(t, c, out)
+			}
+			if c.stdout != "" {
+				if strings.TrimSpace(out) == "" {
+					t.Errorf("README.md:%d: `%s` wrote nothing to %s", c.line, c.text, c.stdout)
+				}
+				if err := os.WriteFile(c.stdout, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
 			for i, a := range c.args {
 				if a == "--save-definitions" && i+1 < len(c.args) {
@@ -202,6 +225,23 @@ func TestReadmeCommands(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pipeInto runs c's consumer on stepshift's output and returns its own.
+func pipeInto(t *testing.T, c readmeCommand, stepshiftOut string) string {
+	t.Helper()
+	bin, err := exec.LookPath(c.consumer[0])
+	if err != nil {
+		standin.Missing(t, c.consumer[0], readmeConsumers[c.consumer[0]])
+	}
+	cmd := standin.Command(t, bin, c.consumer[1:]...)
+	cmd.Stdin = strings.NewReader(stepshiftOut)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil || errOut.Len() > 0 {
+		t.Errorf("README.md:%d: `%s`: %s on stepshift's output: %v\n%s", c.line, c.text, strings.Join(c.consumer, " "), err, errOut.String())
+	}
+	return out.String()
 }
 
 // makeReadmeFolder lays out dir as TestReadmeCommands describes.
@@ -237,6 +277,27 @@ func makeReadmeFolder(t *testing.T, example, dir string) {
 	}
 	writeFile(t, dir, "workflow.asl.json", string(wf))
 	writeFile(t, dir, "x.asl.json", string(wf))
+	writeFile(t, dir, "sync_granule_workflow.asl.json", string(wf))
+	// The example's own test file holds the Step Functions Local mocks and
+	// the HappyPath input that `stepshift run` takes as files.
+	var cases struct {
+		MockConfig json.RawMessage
+		TestCases  map[string]struct{ Input json.RawMessage }
+	}
+	raw, err := os.ReadFile(filepath.Join(example, "sync_granule_workflow.test.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &cases); err != nil || len(cases.MockConfig) == 0 || cases.TestCases["HappyPath"].Input == nil {
+		t.Fatalf("sync_granule_workflow.test.json has no inline MockConfig and HappyPath input (%v)", err)
+	}
+	writeFile(t, dir, "mocks.json", string(cases.MockConfig))
+	writeFile(t, dir, "in.json", string(cases.TestCases["HappyPath"].Input))
+	big, err := os.ReadFile(filepath.Join(standin.ModuleRoot(), "graph", "testdata", "every-state.asl.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "big.asl.json", string(big))
 	writeFile(t, dir, "terraform.tfstate", `{
   "version": 4,
   "terraform_version": "1.9.8",
