@@ -1,7 +1,13 @@
 // Package standin starts the real local stand-ins that integration tests talk
-// to (moto_server, npm stepfunctions-local) and finds npm tools (sarif-multitool).
-// A missing stand-in skips the test with a clear message, or fails it when
-// STEPSHIFT_REQUIRE_EMULATORS=1 (CI sets it).
+// to (moto_server, npm stepfunctions-local), finds npm tools (sarif-multitool)
+// and finds the external test corpora (CorpusDir). A missing stand-in skips
+// the test with a clear message, or fails it when STEPSHIFT_REQUIRE_EMULATORS=1
+// (CI sets it); a missing corpus likewise, with STEPSHIFT_REQUIRE_CORPUS=1.
+//
+// Every process started here runs in a process group of its own, and the
+// whole group is killed when the test (or, for shared stand-ins, the
+// package's TestMain through Main) ends: npm wrappers leave their real
+// server running when only the wrapper is killed.
 package standin
 
 import (
