@@ -49,7 +49,20 @@ func TestLeakChild(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(200 * time.Millisecond) // let sh fork the sleep
+		// Wait until sh has forked the sleep (polling: a fixed pause is
+		// too short on a loaded machine), then kill sh alone.
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			forked := false
+			for _, p := range processes() {
+				forked = forked || p.ppid == cmd.Process.Pid
+			}
+			if forked {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("sh did not fork its sleep within 10s")
+			}
+		}
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	}
