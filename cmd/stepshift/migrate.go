@@ -27,7 +27,7 @@ func init() {
 			"--write applies all of it atomically, --check exits 1 when a migration is pending,\n" +
 			"--out DIR writes a migrated copy of the deployment. See docs/migrate.md.",
 		Flags: append([]cli.Flag{
-			&cli.StringSliceFlag{Name: "step", Usage: "migrate the Task state `NAME` (File.asl.json:NAME when several workflows have one); repeatable"},
+			&cli.StringSliceFlag{Name: "step", Usage: "migrate every Task state called `NAME` (File.asl.json:NAME: only that workflow file's); repeatable"},
 			&cli.BoolFlag{Name: "all-lambda", Usage: "migrate every Lambda Task state"},
 			&cli.BoolFlag{Name: "over-limit", Usage: "migrate every Task with an error-level Lambda limit or usage finding"},
 			&cli.StringFlag{Name: "target", Value: transpile.TargetActivity, Usage: "activity (the Cumulus recipe: a polled activity) or ecs-task-token (ecs:runTask.waitForTaskToken: one ECS task per execution, for steps whose input a CMA ReplaceConfig keeps small)"},
@@ -157,6 +157,11 @@ func migrateAction(c *cli.Context) error {
 			fmt.Fprintf(out, "wrote %d file(s)\n", len(plan.Changes))
 		}
 	case c.IsSet("out"):
+		for _, ch := range plan.Changes {
+			if rel, err := filepath.Rel(dir, ch.Path); err != nil || strings.HasPrefix(rel, "..") {
+				return usageErrorf("the migration edits %s, outside %s, and --out copies only the deployment folder: use --write, or the diff", ch.Path, dir)
+			}
+		}
 		if err := writeCopy(dir, c.String("out"), plan); err != nil {
 			return internalErrorf("%v", err)
 		}
@@ -165,6 +170,11 @@ func migrateAction(c *cli.Context) error {
 	default:
 		fmt.Fprint(out, plan.Diff())
 		fmt.Fprint(errw, plan.Summary())
+	}
+	if plan.Unsupported() {
+		// A step the Terraform around it keeps from migrating: the
+		// configuration has to change first (the summary says where).
+		return &exitError{code: exitUsage}
 	}
 	if plan.Refused() {
 		return &exitError{code: exitFindings}
