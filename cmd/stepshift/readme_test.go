@@ -16,9 +16,6 @@ import (
 	"github.com/stepshift/stepshift/internal/standin"
 )
 
-// TestMain ends the stand-ins the package's tests share (SharedMoto).
-func TestMain(m *testing.M) { os.Exit(standin.Main(m)) }
-
 // readmeExample is the bundled example deployment the README's commands
 // name as `cumulus-tf`.
 const readmeExample = "fixtures/deployments/cumulus-tf"
