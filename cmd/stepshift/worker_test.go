@@ -330,9 +330,7 @@ func TestWorkerRunsAsCumulusEcsTaskBinary(t *testing.T) {
 	}
 	bin := t.TempDir()
 	stepshift := filepath.Join(bin, "stepshift")
-	if out, err := exec.Command("go", "build", "-o", stepshift, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	testBinaryAsStepshift(t, stepshift) // runs as main with runAsStepshiftEnv=1; no go build
 	named := filepath.Join(bin, "named", "cumulus-ecs-task")
 	linked := filepath.Join(bin, "linked", "cumulus-ecs-task")
 	os.Mkdir(filepath.Dir(named), 0o755)
@@ -349,7 +347,7 @@ func TestWorkerRunsAsCumulusEcsTaskBinary(t *testing.T) {
 		args := []string{"-a", workerTestActivity, "-l", workerTestLambda, "-d", s.taskRoot, "-w", s.workDir,
 			"--lastModified", workerTestModified, "--heartbeat", "100"}
 		cmd := exec.CommandContext(ctx, path, append(append(args, s.endpointArgs...), s.stopAfter...)...)
-		cmd.Env = s.environ()
+		cmd.Env = append(s.environ(), runAsStepshiftEnv+"=1")
 		var out, errOut bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errOut
 		err := cmd.Run()
