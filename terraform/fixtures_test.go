@@ -461,3 +461,35 @@ output "either_arn" {
 		}
 	}
 }
+
+// TestForEachModuleTemplatePath: a module called under for_each whose
+// template path comes from each.key through a variable renders per
+// instance in Terraform; stepshift says which workflows it does not lint,
+// as a warning, not a load error that would stop lint and migrate.
+func TestForEachModuleTemplatePath(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"main.tf": `
+module "workflows" {
+  for_each = toset(["w"])
+  source   = "./wf"
+  name     = each.key
+}
+`,
+		"wf/main.tf": `
+variable "name" {}
+resource "aws_sfn_state_machine" "this" {
+  definition = templatefile("${path.module}/${var.name}.asl.json", {})
+}
+`,
+		"wf/w.asl.json": fuzzWorkflow,
+	})
+	d := Load(dir, Options{})
+	noErrors(t, d)
+	dg := hasDiag(d, "Workflows per instance not linted")
+	if dg == nil || dg.Severity != hcl.DiagWarning || !strings.Contains(dg.Detail, "module.workflows (for_each)") {
+		t.Errorf("diagnostics: %v", d.Diagnostics)
+	}
+	if len(d.Renderings) != 0 {
+		t.Errorf("%d renderings of an unknown path", len(d.Renderings))
+	}
+}

@@ -367,6 +367,16 @@ func (d *Deployment) renderTemplate(m *Module, top *hclsyntax.Block, a *hclsynta
 		r.Vars, r.VarsWhy = d.indirectVars(m, mapExpr, 0)
 	}
 	if pathStr == "" {
+		if where := perInstance(m, top); where != "" {
+			// Terraform renders one template per instance; which files
+			// those are is not known here. Not an error in what the user
+			// wrote: say what is not linted and why.
+			rng := pathExpr.Range()
+			d.Diagnostics = append(d.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Workflows per instance not linted",
+				Detail:  fmt.Sprintf("%s() path differs per instance of %s: %s; its workflows are not linted (lint each template with --tf-dir)", c.Name, where, path.Why),
+				Subject: &rng, Context: c.Range().Ptr()})
+			return nil
+		}
 		d.errorf(pathExpr.Range(), "Template path not known", "%s() path: %s", c.Name, path.Why)
 		return r
 	}
@@ -464,4 +474,23 @@ func (d *Deployment) Tasks() []*Task {
 		out = append(out, r.Tasks...)
 	}
 	return out
+}
+
+// perInstance names the block or module call, from top up through m's
+// callers, that is created under count or for_each ("" when none is): a
+// template path may then differ per instance.
+func perInstance(m *Module, top *hclsyntax.Block) string {
+	for _, meta := range []string{"for_each", "count"} {
+		if top.Body.Attributes[meta] != nil {
+			return blockLabel(m, top) + " (" + meta + ")"
+		}
+	}
+	for mod := m; mod != nil && mod.Call != nil; mod = mod.Parent {
+		for _, meta := range []string{"for_each", "count"} {
+			if mod.Call.Block != nil && mod.Call.Block.Body.Attributes[meta] != nil {
+				return mod.Parent.label("module."+mod.Call.Name) + " (" + meta + ")"
+			}
+		}
+	}
+	return ""
 }
