@@ -57,7 +57,7 @@ func (d *Deployment) forEachRenderings(m *Module, top *hclsyntax.Block, a *hclsy
 	if len(keys) == 0 {
 		rng := c.Range()
 		d.Diagnostics = append(d.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Workflows per instance not linted",
-			Detail:  fmt.Sprintf("%s() uses each.key/each.value and the for_each of %s cannot be followed (%s): its workflows are not linted; lint each template with --tf-dir", c.Name, blockLabel(m, top), why),
+			Detail:  fmt.Sprintf("%s() uses each.key/each.value and the for_each of %s cannot be followed (%s): its workflows are not linted with their Lambdas (a template file in the folder is linted alone)", c.Name, blockLabel(m, top), why),
 			Subject: &rng})
 		return nil, true
 	}

@@ -373,7 +373,7 @@ func (d *Deployment) renderTemplate(m *Module, top *hclsyntax.Block, a *hclsynta
 			// wrote: say what is not linted and why.
 			rng := pathExpr.Range()
 			d.Diagnostics = append(d.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Workflows per instance not linted",
-				Detail:  fmt.Sprintf("%s() path differs per instance of %s: %s; its workflows are not linted (lint each template with --tf-dir)", c.Name, where, path.Why),
+				Detail:  fmt.Sprintf("%s() path differs per instance of %s: %s; its workflows are not linted with their Lambdas (a template file in the folder is linted alone)", c.Name, where, path.Why),
 				Subject: &rng, Context: c.Range().Ptr()})
 			return nil
 		}
