@@ -670,7 +670,7 @@ func (m *Module) label(ref string) string {
 
 func (m *Module) varValue(name string) cty.Value {
 	ref := "var." + name
-	return m.d.memoize(m.Key+"|"+ref, m.label(ref), func() cty.Value {
+	return m.d.memoize(m.memoKey()+"|"+ref, m.label(ref), func() cty.Value {
 		v := m.Variables[name]
 		if v == nil {
 			return unknownVal(fmt.Sprintf("%s is not declared in %s", m.label(ref), m.Dir))
@@ -680,7 +680,14 @@ func (m *Module) varValue(name string) cty.Value {
 		if m.Parent == nil {
 			val, set = m.d.rootVars[name]
 		} else if a := m.Call.Args[name]; a != nil {
-			val, set = m.Parent.value(a.Expr), true
+			p := m.Parent
+			if m.callEach != nil {
+				// One instance of a for_each call: its arguments see each.key.
+				pc := *m.Parent
+				pc.each = m.callEach
+				p = &pc
+			}
+			val, set = p.value(a.Expr), true
 		}
 		if !set {
 			if v.Default == nil {
@@ -704,7 +711,7 @@ func (m *Module) varValue(name string) cty.Value {
 
 func (m *Module) localValue(name string) cty.Value {
 	ref := "local." + name
-	return m.d.memoize(m.Key+"|"+ref, m.label(ref), func() cty.Value {
+	return m.d.memoize(m.memoKey()+"|"+ref, m.label(ref), func() cty.Value {
 		a := m.Locals[name]
 		if a == nil {
 			return unknownVal(fmt.Sprintf("%s is not declared in %s", m.label(ref), m.Dir))
@@ -731,7 +738,7 @@ func (m *Module) pathValue(name string) cty.Value {
 
 func (m *Module) outputValue(call, name string) cty.Value {
 	ref := "module." + call + "." + name
-	return m.d.memoize(m.Key+"|"+ref, m.label(ref), func() cty.Value {
+	return m.d.memoize(m.memoKey()+"|"+ref, m.label(ref), func() cty.Value {
 		c := m.calls[call]
 		if c == nil {
 			return unknownVal(fmt.Sprintf("no module %q in %s", call, m.Dir))
@@ -751,7 +758,7 @@ func (m *Module) outputValue(call, name string) cty.Value {
 // its value in the tfstate, else unknown until apply.
 func (m *Module) resourceAttr(local, attr string) cty.Value {
 	ref := local + "." + attr
-	return m.d.memoize(m.Key+"|"+ref, m.label(ref), func() cty.Value {
+	return m.d.memoize(m.memoKey()+"|"+ref, m.label(ref), func() cty.Value {
 		r := m.resources[local]
 		if r != nil {
 			if a := r.Attr(attr); a != nil {
@@ -773,4 +780,13 @@ func (m *Module) resourceAttr(local, attr string) cty.Value {
 
 func rangeString(r hcl.Range) string {
 	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}
+
+// memoKey keys memoized values of m: its Key, and the instance for a copy
+// that is one instance of a module called under for_each.
+func (m *Module) memoKey() string {
+	if m.callEach != nil {
+		return m.Key + fmt.Sprintf("[%q]", m.callEach.key)
+	}
+	return m.Key
 }

@@ -463,33 +463,57 @@ output "either_arn" {
 }
 
 // TestForEachModuleTemplatePath: a module called under for_each whose
-// template path comes from each.key through a variable renders per
-// instance in Terraform; stepshift says which workflows it does not lint,
-// as a warning, not a load error that would stop lint and migrate.
+// template path comes from each.key through a variable renders once per
+// known key, each instance addressed as Terraform does; with unknown keys
+// stepshift says which workflows it does not lint, as a warning, not a load
+// error that would stop lint and migrate.
 func TestForEachModuleTemplatePath(t *testing.T) {
 	dir := writeTree(t, map[string]string{
 		"main.tf": `
+resource "aws_lambda_function" "a" {
+  function_name = "a"
+}
 module "workflows" {
-  for_each = toset(["w"])
+  for_each = toset(["w", "v"])
   source   = "./wf"
   name     = each.key
+  arn      = aws_lambda_function.a.arn
+}
+data "aws_ssm_parameter" "names" {
+  name = "workflow-names"
+}
+module "unknown" {
+  for_each = toset(split(",", data.aws_ssm_parameter.names.value))
+  source   = "./wf"
+  name     = each.key
+  arn      = aws_lambda_function.a.arn
 }
 `,
 		"wf/main.tf": `
 variable "name" {}
+variable "arn" {}
 resource "aws_sfn_state_machine" "this" {
-  definition = templatefile("${path.module}/${var.name}.asl.json", {})
+  definition = templatefile("${path.module}/${var.name}.asl.json", { a_arn = var.arn })
 }
 `,
 		"wf/w.asl.json": fuzzWorkflow,
+		"wf/v.asl.json": fuzzWorkflow,
 	})
 	d := Load(dir, Options{})
 	noErrors(t, d)
-	dg := hasDiag(d, "Workflows per instance not linted")
-	if dg == nil || dg.Severity != hcl.DiagWarning || !strings.Contains(dg.Detail, "module.workflows (for_each)") {
-		t.Errorf("diagnostics: %v", d.Diagnostics)
+	var got []string
+	for _, r := range d.Renderings {
+		got = append(got, r.BlockAddress()+" "+filepath.Base(r.TemplatePath))
+		if len(r.Tasks) != 1 || r.Tasks[0].Target.Address != "aws_lambda_function.a" {
+			t.Errorf("%s: tasks %+v", r.BlockAddress(), r.Tasks)
+		}
 	}
-	if len(d.Renderings) != 0 {
-		t.Errorf("%d renderings of an unknown path", len(d.Renderings))
+	want := `module.workflows["v"].aws_sfn_state_machine.this v.asl.json` + "\n" + `module.workflows["w"].aws_sfn_state_machine.this w.asl.json`
+	if strings.Join(got, "\n") != want {
+		t.Errorf("renderings\n%s\nwant\n%s", strings.Join(got, "\n"), want)
+	}
+	dg := hasDiag(d, "Workflows per instance not linted")
+	if dg == nil || dg.Severity != hcl.DiagWarning || !strings.Contains(dg.Detail, "module.unknown (for_each)") {
+		t.Errorf("diagnostics: %v", d.Diagnostics)
 	}
 }

@@ -26,34 +26,7 @@ func (d *Deployment) forEachRenderings(m *Module, top *hclsyntax.Block, a *hclsy
 		// each outside for_each: Terraform rejects it; say so as before.
 		return nil, false
 	}
-	items, why := d.indirectVars(m, fe.Expr, 0)
-	keys := map[string]*TemplateVar{}
-	for _, it := range items {
-		keys[it.Name] = it
-	}
-	if len(items) == 0 {
-		// toset(["a", "b"]) (its keys are the list's strings), or a map
-		// known as a value.
-		keysExpr := fe.Expr
-		if call, ok := unwrap(keysExpr).(*hclsyntax.FunctionCallExpr); ok && call.Name == "toset" && len(call.Args) == 1 {
-			keysExpr = call.Args[0]
-		}
-		v := m.Eval(keysExpr)
-		if v.Known && !v.Value.IsNull() && (v.Value.CanIterateElements()) {
-			for it := v.Value.ElementIterator(); it.Next(); {
-				k, e := it.Element()
-				if v.Value.Type().IsSetType() || v.Value.Type().IsListType() || v.Value.Type().IsTupleType() {
-					k = e
-				}
-				if s, ok := asString(k); ok {
-					keys[s] = nil
-				}
-			}
-			why = ""
-		} else if why == "" || !v.Known {
-			why = v.Why
-		}
-	}
+	keys, why := d.forEachKeys(m, fe.Expr)
 	if len(keys) == 0 {
 		rng := c.Range()
 		d.Diagnostics = append(d.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Workflows per instance not linted",
@@ -126,4 +99,75 @@ func blockLabel(m *Module, b *hclsyntax.Block) string {
 		local = b.Labels[0] + "." + b.Labels[1]
 	}
 	return m.label(local)
+}
+
+// forEachKeys lists the keys of a for_each expression evaluated in m, each
+// with its item when the keys come from a map literal (through locals,
+// variables and merge()); a known map or set of strings gives keys without
+// items. why says why no key is known.
+func (d *Deployment) forEachKeys(m *Module, expr hcl.Expression) (keys map[string]*TemplateVar, why string) {
+	items, why := d.indirectVars(m, expr, 0)
+	keys = map[string]*TemplateVar{}
+	for _, it := range items {
+		keys[it.Name] = it
+	}
+	if len(items) > 0 {
+		return keys, ""
+	}
+	// toset(["a", "b"]) (its keys are the list's strings), or a map known
+	// as a value.
+	if call, ok := unwrap(expr).(*hclsyntax.FunctionCallExpr); ok && call.Name == "toset" && len(call.Args) == 1 {
+		expr = call.Args[0]
+	}
+	v := m.Eval(expr)
+	if !v.Known || v.Value.IsNull() || !v.Value.CanIterateElements() {
+		if why == "" || !v.Known {
+			why = v.Why
+		}
+		return keys, why
+	}
+	for it := v.Value.ElementIterator(); it.Next(); {
+		k, e := it.Element()
+		if v.Value.Type().IsSetType() || v.Value.Type().IsListType() || v.Value.Type().IsTupleType() {
+			k = e
+		}
+		if s, ok := asString(k); ok {
+			keys[s] = nil
+		}
+	}
+	return keys, ""
+}
+
+// moduleInstanceRenderings renders a templatefile() of a module called
+// under for_each whose path differs per instance (a variable set from
+// each.key) once per known key, each in a copy of the module that
+// evaluates its call's arguments with that key; ok is false when m is not
+// such a module instance or its keys are not known (why says why).
+func (d *Deployment) moduleInstanceRenderings(m *Module, top *hclsyntax.Block, a *hclsyntax.Attribute, c *hclsyntax.FunctionCallExpr, pathExpr, mapExpr hcl.Expression, definition bool, src []byte, docs map[string]*workflow.Document) (rs []*Rendering, ok bool, why string) {
+	if m.Call == nil || m.Call.Block == nil || m.callEach != nil {
+		return nil, false, ""
+	}
+	fe := m.Call.Block.Body.Attributes["for_each"]
+	if fe == nil {
+		return nil, false, ""
+	}
+	keys, why := d.forEachKeys(m.Parent, fe.Expr)
+	if len(keys) == 0 {
+		return nil, false, why
+	}
+	names := make([]string, 0, len(keys))
+	for k := range keys {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		inst := *m
+		inst.callEach = &eachInstance{key: k}
+		r := d.renderTemplate(&inst, top, a, c, pathExpr, mapExpr, definition, src, docs)
+		if r == nil {
+			continue
+		}
+		rs = append(rs, r)
+	}
+	return rs, true, ""
 }

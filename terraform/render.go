@@ -367,6 +367,10 @@ func (d *Deployment) renderTemplate(m *Module, top *hclsyntax.Block, a *hclsynta
 		r.Vars, r.VarsWhy = d.indirectVars(m, mapExpr, 0)
 	}
 	if pathStr == "" {
+		if rs, ok, _ := d.moduleInstanceRenderings(m, top, a, c, pathExpr, mapExpr, definition, src, docs); ok {
+			d.Renderings = append(d.Renderings, rs...)
+			return nil
+		}
 		if where := perInstance(m, top); where != "" {
 			// Terraform renders one template per instance; which files
 			// those are is not known here. Not an error in what the user

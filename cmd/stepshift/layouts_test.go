@@ -20,7 +20,7 @@ import (
 // them, and a Lambda reached through an alias; one for_each resource whose
 // instances are the workflows; a template variable its map lacks; a task
 // ARN output written as a condition; a workflow module called under
-// for_each (a warning, the template linted alone).
+// for_each (one rendering per instance).
 var deploymentLayouts = map[string][]string{
 	"relative-paths":       {"ingest.asl.json", "workflows/publish.asl.json"},
 	"module-output":        {"bignbit/state_machine_definition.tpl"},
@@ -32,7 +32,7 @@ var deploymentLayouts = map[string][]string{
 	"foreach-workflows":    {"workflows/discover.asl.json", "workflows/sync.asl.json"},
 	"template-var-missing": {"recover.asl.json"},
 	"conditional-arn":      {"version.asl.json"},
-	"foreach-module":       {"wf/discover.asl.json"},
+	"foreach-module":       {"wf/discover.asl.json", "wf/sync.asl.json"},
 }
 
 // TestLayoutsLintTheSameFromAnywhere lints each layout from its parent
