@@ -53,6 +53,8 @@ resource "aws_sfn_state_machine" "e" {
   for_each   = { w = local.v, v = var.d }
   definition = templatefile("${path.module}/${each.key}.asl.json", each.value)
 }`,
+		// A module called under for_each, its template path from each.key.
+		"module \"m\" {\n  for_each = toset([\"w\", \"x\"])\n  source = \"./wf\"\n  name = each.key\n}\nresource \"aws_sfn_state_machine\" \"s\" {\n  definition = templatefile(\"${path.module}/${var.name}.asl.json\", {})\n}\nvariable \"name\" { default = \"w\" }\n",
 		// Definitions reached through locals, outputs, data "template_file", file().
 		`locals {
   sfn_definition = templatefile("./w.asl.json", { a_arn = "arn:aws:lambda:us-east-1:${data.aws_caller_identity.c.account_id}:function:${local.n}-x" })
