@@ -25,10 +25,15 @@ func CheckJSONata(expr string) *PathError {
 		c    byte
 		at   int
 		call bool // a function call's parentheses: "?" placeholders are allowed
+		sort bool // an order-by "^( ... )": each term may start with "<" or ">"
+		// update: in a transform "| location | update |", past the location
+		update bool
 	}
 	var stack []open
 	operand := true // the next token must be an operand
 	justOpened := false
+	afterSort := false // the last token was the order-by operator "^"
+	termStart := false // at the start of a term: after "(" or ","
 	i := 0
 	for {
 		for i < len(expr) && strings.IndexByte(" \t\r\n", expr[i]) >= 0 {
@@ -48,11 +53,35 @@ func CheckJSONata(expr string) *PathError {
 		c := expr[i]
 		opened := justOpened
 		justOpened = false
+		sortOpen := afterSort
+		afterSort = false
+		atTerm := termStart
+		termStart = false
 		switch {
 		case c == '(' || c == '[' || c == '{':
-			stack = append(stack, open{c: c, at: i, call: c == '(' && !operand})
-			operand, justOpened = true, true
+			stack = append(stack, open{c: c, at: i, call: c == '(' && !operand, sort: c == '(' && sortOpen})
+			operand, justOpened, termStart = true, true, true
 			i++
+			continue
+		case c == '|' && operand:
+			// a transform "| location | update [, delete] |" opens
+			stack = append(stack, open{c: c, at: i})
+			operand, justOpened, termStart = true, true, true
+			i++
+			continue
+		case c == '|' && !operand && len(stack) > 0 && stack[len(stack)-1].c == '|':
+			top := &stack[len(stack)-1]
+			if !top.update { // the location ends; the update (and delete) follow
+				top.update = true
+				operand = true
+			} else {
+				stack = stack[:len(stack)-1]
+				operand = false
+			}
+			i++
+			continue
+		case (c == '<' || c == '>') && operand && atTerm && len(stack) > 0 && stack[len(stack)-1].sort:
+			i++ // "^(>price)": the sort direction of a term
 			continue
 		case c == ')' || c == ']' || c == '}':
 			want := map[byte]byte{')': '(', ']': '[', '}': '{'}[c]
@@ -77,7 +106,7 @@ func CheckJSONata(expr string) *PathError {
 			if operand {
 				return pathErrorf(i, "an operand is missing before %q", string(c))
 			}
-			operand = true
+			operand, termStart = true, true
 			i++
 			continue
 		}
@@ -115,6 +144,7 @@ func CheckJSONata(expr string) *PathError {
 		}
 		i += len(op)
 		operand = true
+		afterSort = op == "^"
 	}
 	if len(stack) > 0 {
 		top := stack[len(stack)-1]
@@ -231,4 +261,119 @@ func jsonataOperand(expr string, i int, inCall bool) (int, *PathError) {
 
 func isNameByte(c byte) bool {
 	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+}
+
+// JSONataTopLevelName finds a field name an expression reads at its top
+// level: "phone" in "{% phone %}" or "{% $states.input.a & b %}". Step
+// Functions evaluates JSONata with no context value (the input is
+// $states.input), and AWS refuses such a definition
+// (UNSUPPORTED_JSONATA_EXPRESSION: Reference to 'phone' at the top level
+// is not supported). Names inside a path step ("$x.phone"), a predicate
+// ("[price > 10]"), a group-by or a lambda body are evaluated against a
+// value and are fine. "$$" (JSONata's root input, which Step Functions does
+// not bind; the ASL spec forbids it) is returned as "$$" wherever it appears.
+// It returns false for an expression it cannot judge
+// (a transform "|...|"); call it only on an expression CheckJSONata accepts.
+func JSONataTopLevelName(expr string) (string, int, bool) {
+	if strings.IndexByte(expr, '|') >= 0 {
+		return "", 0, false
+	}
+	stack := []bool{true} // per open bracket: are names there at the top level?
+	operand, prevDot := true, false
+	lambda := 0 // bracket groups still to open that belong to a function's parameters and body
+	for i := 0; i < len(expr); {
+		c := expr[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			i++
+			continue
+		case strings.HasPrefix(expr[i:], "/*"):
+			end := strings.Index(expr[i+2:], "*/")
+			if end < 0 {
+				return "", 0, false
+			}
+			i += end + 4
+			continue
+		case c == '<' && lambda == 1:
+			end := strings.IndexByte(expr[i:], '>') // a function signature "<n-n:n>"
+			if end < 0 {
+				return "", 0, false
+			}
+			i += end + 1
+			continue
+		case c == '(' || c == '[' || c == '{':
+			top := stack[len(stack)-1]
+			if operand {
+				top = top && !prevDot // a grouping, array or object constructor; after "." a path step
+			} else {
+				top = top && c == '(' // a call's arguments; a predicate or group-by reads each item
+			}
+			if lambda > 0 {
+				top = false
+				lambda--
+			}
+			stack = append(stack, top)
+			operand, prevDot = true, false
+			i++
+			continue
+		case c == ')' || c == ']' || c == '}':
+			if len(stack) > 1 {
+				stack = stack[:len(stack)-1]
+			}
+			operand, prevDot = false, false
+			i++
+			continue
+		case c == ',' || c == ';':
+			operand, prevDot = true, false
+			i++
+			continue
+		}
+		if operand {
+			n, err := jsonataOperand(expr, i, true)
+			if err != nil {
+				return "", 0, false
+			}
+			if n < 0 { // prefix "-"
+				i++
+				continue
+			}
+			tok := expr[i : i+n]
+			if tok == "$$" || strings.HasPrefix(tok, "$$") {
+				return "$$", i, true // the input document, which Step Functions does not bind
+			}
+			if tok[0] == '`' || (tok[0] >= utf8.RuneSelf || (isNameByte(tok[0]) && (tok[0] < '0' || tok[0] > '9'))) {
+				switch tok {
+				case "true", "false", "null", "and", "or", "in":
+				case "function", "λ":
+					lambda = 2
+				default:
+					if stack[len(stack)-1] && !prevDot {
+						return strings.Trim(tok, "`"), i, true
+					}
+				}
+			}
+			i += n
+			operand, prevDot = false, false
+			continue
+		}
+		op := ""
+		for _, o := range jsonataBinary {
+			if strings.HasPrefix(expr[i:], o) {
+				op = o
+				break
+			}
+		}
+		for _, w := range []string{"and", "or", "in"} {
+			if op == "" && strings.HasPrefix(expr[i:], w) && (i+len(w) == len(expr) || !isNameByte(expr[i+len(w)])) {
+				op = w
+			}
+		}
+		if op == "" {
+			return "", 0, false
+		}
+		prevDot = op == "."
+		operand = true
+		i += len(op)
+	}
+	return "", 0, false
 }

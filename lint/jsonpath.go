@@ -48,6 +48,11 @@ func ParsePath(s string, kind PathKind) *PathError {
 	i := 1
 	switch {
 	case i < len(s) && s[i] == '$':
+		// "$$" reads the context object; ResultPath writes into the
+		// state's data and cannot name it.
+		if kind == ReferencePath {
+			return pathErrorf(i, "the context object ($$) cannot be used here; this field takes a reference path into the state's input")
+		}
 		i++
 	case i < len(s) && isIdentStart(s[i]):
 		// "$name" reads a workflow variable (set by Assign); ResultPath
@@ -75,6 +80,11 @@ func ParsePath(s string, kind PathKind) *PathError {
 			if i >= len(s) {
 				return pathErrorf(i-1, "path ends with \".\"; a field name must follow")
 			}
+			if s[i] == '[' {
+				// AWS's JSONPath (Jayway's grammar) reads ".[0]" and
+				// ".['a b']" as "[0]" and "['a b']".
+				continue
+			}
 			if s[i] == '*' {
 				if kind == ReferencePath {
 					return pathErrorf(i, "\"*\" is not allowed in a reference path, which must name exactly one value")
@@ -82,15 +92,36 @@ func ParsePath(s string, kind PathKind) *PathError {
 				i++
 				continue
 			}
+			// A dot-notation name runs to the next ".", "[" or "(" (a
+			// function call such as length()); like Jayway, the grammar
+			// AWS parses paths with, any other character but white
+			// space belongs to the name.
 			start := i
-			for i < len(s) && s[i] != '.' && s[i] != '[' {
-				if c := s[i]; c == ']' || c == '(' || c == ')' || c == '\'' || c == '"' || c == ' ' || c == '\t' || c == '\n' || c == ',' || c == '?' || c == '@' || c == '*' {
-					return pathErrorf(i, "unexpected %s in field name; use ['...'] for names with special characters", strconv.QuoteRune(rune(c)))
+			for i < len(s) && s[i] != '.' && s[i] != '[' && s[i] != '(' {
+				if s[i] == '\\' && i+1 < len(s) {
+					i += 2 // "\." "\[" "\@": an escaped character of the name (the ASL spec's "$.store\.book")
+					continue
+				}
+				if c := s[i]; c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+					return pathErrorf(i, "unexpected %s in field name; use ['...'] for names with blanks", strconv.QuoteRune(rune(c)))
 				}
 				i++
 			}
 			if i == start {
 				return pathErrorf(start, "empty field name after \".\"")
+			}
+			if i < len(s) && s[i] == '(' {
+				name := s[start:i]
+				if kind == ReferencePath {
+					return pathErrorf(i, "a function call such as %s() is not allowed in a reference path", name)
+				}
+				end, err := matchParen(s, i)
+				if err != nil {
+					return err
+				}
+				if i = end + 1; i < len(s) {
+					return pathErrorf(i, "the path function %s() must end the path", name)
+				}
 			}
 		case '[':
 			end, err := parseBracket(s, i, kind)
@@ -424,10 +455,9 @@ func parseCall(s string, i, depth int) (int, *PathError) {
 	}
 	switch name {
 	case "States.Format":
-		if !args[0].isStr {
-			return 0, pathErrorf(args[0].start, "the first argument of States.Format must be a 'string' template")
-		}
-		if n := countPlaceholders(args[0].str); n != len(args)-1 {
+		// A template read from a path or variable is only known at run
+		// time; only a literal one can be counted.
+		if n := countPlaceholders(args[0].str); args[0].isStr && n != len(args)-1 {
 			return 0, pathErrorf(args[0].start, "the States.Format template has %d {} %s but %d %s follow it", n, plural(n, "placeholder"), len(args)-1, plural(len(args)-1, "argument"))
 		}
 	case "States.MathAdd", "States.MathRandom", "States.ArrayRange":

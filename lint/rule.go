@@ -97,7 +97,7 @@ func (r *Rule) Explain() string {
 	if r.AWSCode != "" {
 		fmt.Fprintf(&b, ", AWS %s", r.AWSCode)
 	}
-	fmt.Fprintf(&b, ")\n  %s\n", r.Summary)
+	fmt.Fprintf(&b, ")\n  %s\n  Default severity because: %s\n", r.Summary, severityBasis[r.ID])
 	section := func(title, body string, wrap bool) {
 		if body == "" {
 			return
@@ -124,7 +124,7 @@ func (r *Rule) Explain() string {
 func (r *Rule) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n%s\n\n", r.ID, r.Summary)
-	fmt.Fprintf(&b, "- Default severity: **%s**\n", r.Severity)
+	fmt.Fprintf(&b, "- Default severity: **%s** (%s)\n", r.Severity, severityBasis[r.ID])
 	if r.AWSCode != "" {
 		fmt.Fprintf(&b, "- AWS diagnostic code: `%s`\n", r.AWSCode)
 	}

@@ -10,7 +10,9 @@ var _ = register(&Rule{
 	Summary:  "a Cumulus Message Adapter `cma` object does not pass the whole input as \"event.$\": \"$\"",
 	Check:    checkCMAEvent,
 	Doc: RuleDoc{
-		Checks: "Every Task state's `Parameters.cma` object (the Cumulus Message Adapter's input) has `\"event.$\": \"$\"`.",
+		Checks: "Every Task state's `Parameters.cma` object (the Cumulus Message Adapter's input) has `\"event.$\": \"$\"`. " +
+			"A missing `event`, a literal string `\"event\": \"$\"` and a path to part of the message are errors (the CMA fails or loses the message); " +
+			"a literal `event` object (a test workflow feeding the CMA a fixed message) is a warning.",
 		Example: `"Parameters": {
   "cma": {
     "event": "$",
@@ -43,6 +45,10 @@ func checkCMAEvent(p *Pass) {
 		}
 		ev := c.Get("event.$")
 		switch {
+		case ev == nil && c.Get("event") != nil && c.Get("event").Kind == workflow.Object:
+			// A literal message object is how a test workflow feeds the
+			// CMA a fixed message: deliberate, so advice only.
+			p.ReportKey(c.Get("event"), "state %q: cma \"event\" is a literal object, so every run gets this fixed message instead of the state's input; write \"event.$\": \"$\" unless that is intended", st.Name).WithSeverity(Warning)
 		case ev == nil && c.Get("event") != nil:
 			p.ReportKey(c.Get("event"), "state %q: cma \"event\" is passed as a literal; write \"event.$\": \"$\" so the CMA gets the whole Cumulus message", st.Name)
 		case ev == nil:

@@ -16,7 +16,9 @@ var _ = register(&Rule{
 		Checks: "In a state whose query language is JSONata (its own `QueryLanguage` or the state machine's), every string value " +
 			"that starts with `{%` ends with `%}` and the other way round, and the expression between them passes a JSONata syntax " +
 			"check: brackets balance, every operator has its operands, numbers and strings are well formed, and no JSONPath filter " +
-			"(`[?(@.x)]`) is pasted in. The finding points at the offending character.",
+			"(`[?(@.x)]`) is pasted in. It also reports what AWS refuses as UNSUPPORTED_JSONATA_EXPRESSION: a field name read at the " +
+			"expression's top level (`{% phone %}`: there is no context value, the input is `$states.input`), `$$`, and `$states.errorOutput` " +
+			"outside a catcher's `Output` and `Assign`. The finding points at the offending character.",
 		Example: `"Output": "{% $sum($states.input.items %}"`,
 		Why:     "Step Functions rejects an expression that does not parse when the state machine is created or updated; a string that is only half a template is taken literally and the state outputs the wrong value.",
 		Fix:     "Write `\"{% expression %}\"` with a valid JSONata expression; string literals inside use single quotes.",
@@ -72,6 +74,15 @@ func walkJSONataStrings(p *Pass, st *workflow.State, n *workflow.Node, depth int
 			expr := s[2 : len(s)-2]
 			if err := CheckJSONata(expr); err != nil {
 				p.ReportInString(n, 2+err.Offset, 1, "state %q: JSONata expression does not parse: %s", st.Name, err.Msg)
+			} else if name, off, ok := JSONataTopLevelName(expr); ok && name == "$$" {
+				f := p.ReportInString(n, 2+off, 2, "state %q: JSONata expression reads \"$$\", which Step Functions does not provide; read $states.input or $states.context", st.Name)
+				f.AWSCode = "UNSUPPORTED_JSONATA_EXPRESSION"
+			} else if ok {
+				f := p.ReportInString(n, 2+off, len(name), "state %q: JSONata expression reads %q at the top level, where there is no value to read it from; write $states.input.%s (or a variable)", st.Name, name, name)
+				f.AWSCode = "UNSUPPORTED_JSONATA_EXPRESSION"
+			} else if i := strings.Index(expr, "$states.errorOutput"); i >= 0 && !strings.Contains(strings.TrimPrefix(n.Pointer, st.Pointer()), "/Catch/") {
+				f := p.ReportInString(n, 2+i, len("$states.errorOutput"), "state %q: $states.errorOutput exists only in a catcher's Output and Assign", st.Name)
+				f.AWSCode = "UNSUPPORTED_JSONATA_EXPRESSION"
 			}
 		}
 	}

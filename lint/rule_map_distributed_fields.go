@@ -9,7 +9,7 @@ var _ = register(&Rule{
 	Check:    checkMapDistributedFields,
 	Doc: RuleDoc{
 		Checks: "A Map state runs inline unless its `ItemProcessor` holds `\"ProcessorConfig\": {\"Mode\": \"DISTRIBUTED\"}`: " +
-			"no `ProcessorConfig`, a `ProcessorConfig` without `Mode`, and the older `Iterator` all mean INLINE. " +
+			"no `ProcessorConfig`, a `ProcessorConfig` without `Mode`, and the older `Iterator` without one all mean INLINE (AWS reads an `Iterator` with a `ProcessorConfig` as an `ItemProcessor`). " +
 			"`ItemReader`, `ItemBatcher`, `ResultWriter`, `Label`, `ToleratedFailurePercentage`, `ToleratedFailureCount` and their `...Path` forms " +
 			"are fields of the Distributed Map only; each one on an inline Map is reported at its key. A `Mode` or `ProcessorConfig` Terraform fills in is not judged.",
 		Example: `"Process": {
@@ -91,8 +91,13 @@ func inlineMap(st *workflow.State) (inlineReason, bool) {
 		if it == nil || it.Kind != workflow.Object {
 			return inlineReason{}, false
 		}
-		return inlineReason{why: "the older \"Iterator\" always does", where: "(rename \"Iterator\" to \"ItemProcessor\" and add it there)",
-			note: "\"Iterator\" runs the Map inline", at: it.KeyRange}, true
+		if it.Get("ProcessorConfig") == nil {
+			return inlineReason{why: "the older \"Iterator\" without \"ProcessorConfig\" does", where: "(rename \"Iterator\" to \"ItemProcessor\" and add it there)",
+				note: "\"Iterator\" runs the Map inline", at: it.KeyRange}, true
+		}
+		// AWS accepts the older spelling with a ProcessorConfig too and
+		// reads it as an ItemProcessor.
+		ip = it
 	}
 	if ip.Kind != workflow.Object || templatedMembers(ip) {
 		return inlineReason{}, false

@@ -51,6 +51,9 @@ func noPathChoice(p *Pass, st *workflow.State, rule *workflow.Node, depth int) {
 	}
 	for _, m := range rule.Members {
 		switch {
+		case m.Key == "StringMatches" && m.Kind == workflow.String && !m.IsTemplated() && looksLikePath(m.Str):
+			// There is no StringMatchesPath: the pattern is always literal.
+			p.Report(m, "state %q: \"StringMatches\" matches the pattern %q literally (there is no StringMatchesPath); compare with \"StringEqualsPath\" to test against a value from the input", st.Name, m.Str)
 		case strings.HasPrefix(m.Key, "String") && !strings.HasSuffix(m.Key, "Path") && m.Kind == workflow.String && !m.IsTemplated() && looksLikePath(m.Str):
 			p.Report(m, "state %q: %q compares with the text %q; use %q to compare with a value from the input", st.Name, m.Key, m.Str, m.Key+"Path")
 		case m.Key == "And" || m.Key == "Or":

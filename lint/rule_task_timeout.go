@@ -2,12 +2,12 @@ package lint
 
 var _ = register(&Rule{
 	ID:       "task-timeout",
-	Severity: Error,
+	Severity: Warning,
 	Summary:  "an activity Task has no TimeoutSeconds, or a Lambda Task's TimeoutSeconds exceeds its Lambda's timeout",
 	Check:    checkTaskTimeout,
 	Doc: RuleDoc{
-		Checks: "An activity Task state (a literal activity ARN, or a Terraform reference to an `aws_sfn_activity`) without `TimeoutSeconds` or `TimeoutSecondsPath`: error. " +
-			"A Lambda Task whose `TimeoutSeconds` is larger than the Lambda's own `timeout`: warning.",
+		Checks: "An activity Task state (a literal activity ARN, or a Terraform reference to an `aws_sfn_activity`) without `TimeoutSeconds` or `TimeoutSecondsPath`, " +
+			"and a Lambda Task whose `TimeoutSeconds` is larger than the Lambda's own `timeout`. Both are advice (warnings): AWS accepts the definition and the run can succeed.",
 		Example: `"ProcessingStep": {
   "Type": "Task",
   "Resource": "${python_processing_service_id}",

@@ -612,3 +612,29 @@ func BenchmarkText10000Findings(b *testing.B) {
 		}
 	}
 }
+
+// TestTextCountsTaskUses: a finding about a function run by many Tasks
+// lists the first three in text and gives the rest as a count; JSON keeps
+// every one.
+func TestTextCountsTaskUses(t *testing.T) {
+	src := []byte("resource \"aws_lambda_function\" \"x\" {\n  runtime = \"nodejs16.x\"\n}\n")
+	at := workflow.Range{Filename: "main.tf", Start: workflow.Pos{Line: 2, Column: 13, Byte: 48}, End: workflow.Pos{Line: 2, Column: 25, Byte: 60}}
+	f := lint.Finding{Rule: "lambda-runtime", Severity: lint.Warning, Message: "uses runtime nodejs16.x (5 Tasks run it)", Range: at}
+	for i := 1; i <= 5; i++ {
+		f.Related = append(f.Related, lint.Related{Message: fmt.Sprintf("%s %q", lint.TaskUseNote, fmt.Sprintf("T%d", i)),
+			Range: workflow.Range{Filename: "wf.asl.json", Start: workflow.Pos{Line: i, Column: 1}, End: workflow.Pos{Line: i, Column: 2}}})
+	}
+	in := Input{Findings: []lint.Finding{f}, Sources: map[string][]byte{"main.tf": src}, Files: []string{"main.tf"}}
+	out := render(t, "text", Options{}, in)
+	for _, want := range []string{`wf.asl.json:1:1: used by Task "T1"`, `wf.asl.json:3:1: used by Task "T3"`, "and 2 more Tasks"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, `"T4"`) {
+		t.Errorf("text lists the fourth Task:\n%s", out)
+	}
+	if js := render(t, "json", Options{}, in); !strings.Contains(js, `T5`) {
+		t.Errorf("json lost a Task:\n%s", js)
+	}
+}
