@@ -106,6 +106,16 @@ func TestValidatorMatchesLibraryOnFixtures(t *testing.T) {
 		assertSame(t, name, doc)
 		mutate(t, name, doc, 20)
 	}
+	for i, text := range brokenDocuments {
+		var doc any
+		dec := json.NewDecoder(strings.NewReader(text))
+		dec.UseNumber()
+		if err := dec.Decode(&doc); err != nil {
+			t.Fatalf("brokenDocuments[%d]: %v", i, err)
+		}
+		assertSame(t, fmt.Sprintf("brokenDocuments[%d]", i), doc)
+		mutate(t, fmt.Sprintf("brokenDocuments[%d]", i), doc, 10)
+	}
 	// The comparison means little unless the broken variants break the
 	// schema in many ways.
 	for _, kw := range []string{"required", "type", "enum", "const", "unevaluatedProperties", "minimum",
@@ -127,6 +137,25 @@ func TestValidatorMatchesLibraryOnCorpus(t *testing.T) {
 		assertSame(t, c.file, c.value)
 		mutate(t, c.file, c.value, 10)
 	}
+}
+
+// brokenDocuments break the schema on purpose, one keyword or more each, so
+// the comparison covers every kind of failure whatever the fixtures hold.
+var brokenDocuments = []string{
+	`{"StartAt":"A"}`,
+	`{"StartAt":"A","Foo":1,"TimeoutSeconds":"60","States":{"A":{"Type":"Succeed"}}}`,
+	`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"r","TimeoutSeconds":0,"Foo":1,"End":true,"Retry":[{"ErrorEquals":[],"BackoffRate":0.5,"MaxAttempts":"3","JitterStrategy":"HALF"}],"Catch":[{"ErrorEquals":[true]}]}}}`,
+	`{"StartAt":"A","States":{"A":{"Type":"Lambda","End":true},"B":{"Type":"Pass","Next":"A","End":false},"C":{"Type":"Pass"}}}`,
+	`{"StartAt":"A","States":{"A":{"Type":"Choice","Choices":[{"Variable":"$.x","Next":"A"},{"StringEquals":"x","Next":"A"},{"Variable":"$.x","NumericEquals":"1"},{"Not":{"Variable":"$.x","IsNull":true,"Next":"A"},"Next":"A"}],"ResultPath":"$.x"}}}`,
+	`{"StartAt":"A","States":{"A":{"Type":"Choice","QueryLanguage":"JSONata","Choices":[{"Condition":"$x","Next":"A"}]}}}`,
+	`{"StartAt":"A","States":{"A":{"Type":"Wait","End":true},"B":{"Type":"Wait","Seconds":1,"Timestamp":"2026-01-01T00:00:00Z","End":true},"C":{"Type":"Fail","Error":"E","ErrorPath":"$.e"}}}`,
+	`{"StartAt":"A","States":{"A":{"Type":"Pass","InputPath":"x.y","Parameters":{"a":{"b.$":"nope"}},"QueryLanguage":"JSONata","OutputPath":"$.x","End":true}}}`,
+	`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"r","QueryLanguage":"JSONPath","Arguments":{},"End":true},"B":{"Type":"Pass","QueryLanguage":"XPath","End":true}}}`,
+	`{"StartAt":"A","States":{"A":{"Type":"Parallel","Branches":[{"States":{"B":{"Type":"Succeed"}}}],"End":true},"P":{"Type":"Parallel","End":true}}}`,
+	`{"StartAt":"A","States":{"A":{"Type":"Map","MaxConcurrency":-1,"ToleratedFailurePercentage":101,"Label":"` + strings.Repeat("x", 41) + `","ItemReader":{"Parameters":{}},"ItemBatcher":{"MaxItems":2},"ItemProcessor":{"ProcessorConfig":{"Mode":"PARALLEL"},"StartAt":"B","States":{"B":{"Type":"Succeed"}}},"Iterator":{"StartAt":"B","States":{"B":{"Type":"Succeed"}}},"End":true}}}`,
+	`{"StartAt":"A","States":{"` + strings.Repeat("n", 81) + `":{"Type":"Succeed"}}}`,
+	`{"StartAt":"A","States":{}}`,
+	`[]`,
 }
 
 // mutate checks n seeded random breakages of doc: a member removed, a value
