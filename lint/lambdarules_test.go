@@ -2,8 +2,10 @@ package lint
 
 import (
 	"archive/zip"
+	"bytes"
 	"compress/flate"
 	"encoding/json"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"os"
@@ -55,16 +57,14 @@ func writeZeroZip(t *testing.T, path string, size int64, entries map[string]stri
 	}
 	defer f.Close()
 	zw := zip.NewWriter(f)
-	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, flate.BestSpeed) })
-	w, err := zw.Create("index.js")
+	data, crc := zeroDeflate(t, size)
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "index.js", Method: zip.Deflate, CRC32: crc,
+		CompressedSize64: uint64(len(data)), UncompressedSize64: uint64(size)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	chunk := make([]byte, 1<<20)
-	for left := size; left > 0; left -= int64(len(chunk)) {
-		if _, err := w.Write(chunk[:min(int64(len(chunk)), left)]); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
 	}
 	for name, text := range entries {
 		w, err := zw.Create(name)
@@ -77,6 +77,89 @@ func writeZeroZip(t *testing.T, path string, size int64, entries map[string]stri
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// zeroDeflate returns a deflate stream of size zero bytes and their CRC-32.
+// Compressing hundreds of MB takes half a minute under -race, so the stream
+// is assembled from the compressed form of one MiB, flushed to a byte
+// boundary: after the first MiB every further MiB compresses to blocks that
+// only refer back to zeros, so the same bytes serve for each.
+func zeroDeflate(t *testing.T, size int64) ([]byte, uint32) {
+	t.Helper()
+	const mib = 1 << 20
+	zeros := make([]byte, mib)
+	var out, buf bytes.Buffer
+	fw, err := flate.NewWriter(&buf, flate.BestSpeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	segment := func(n int64) []byte { // the blocks for n more zeros
+		fw.Write(zeros[:n])
+		if err := fw.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		b := bytes.Clone(buf.Bytes())
+		buf.Reset()
+		return b
+	}
+	var crc uint32
+	var steady []byte // the blocks of one more MiB of zeros, after at least one MiB of them
+	for left, i := size, 0; left > 0; left, i = left-mib, i+1 {
+		n := min(left, mib)
+		crc = crc32.Update(crc, crc32.IEEETable, zeros[:n])
+		switch {
+		case i == 0 || n < mib:
+			out.Write(segment(n))
+		case steady == nil:
+			steady = segment(n)
+			out.Write(steady)
+		default:
+			out.Write(steady)
+		}
+	}
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out.Write(buf.Bytes())
+	return out.Bytes(), crc
+}
+
+// TestZeroZipDecodes: writeZeroZip's assembled stream is a valid zip entry
+// of exactly size zero bytes (the reader checks the CRC-32 at its end).
+func TestZeroZipDecodes(t *testing.T) {
+	for _, size := range []int64{0, 1, 1 << 10, 1 << 20, 1<<20 + 5, 3<<20 + 12345} {
+		p := filepath.Join(t.TempDir(), "z.zip")
+		writeZeroZip(t, p, size, map[string]string{"a": "b"})
+		zr, err := zip.OpenReader(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, err := zr.File[0].Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 1<<16)
+		var n int64
+		for {
+			k, err := rc.Read(buf)
+			for _, c := range buf[:k] {
+				if c != 0 {
+					t.Fatal("nonzero")
+				}
+			}
+			n += int64(k)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("size %d: %v after %d", size, err, n)
+			}
+		}
+		if err := rc.Close(); err != nil || n != size {
+			t.Fatalf("size %d: got %d, close %v", size, n, err)
+		}
+		zr.Close()
 	}
 }
 

@@ -12,23 +12,24 @@
 # unwrapping.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The corpus lookup the tests use: $STEPSHIFT_CORPUS, ../shared/corpus, testdata/corpus.
+# The corpus where the tests find it (internal/standin.FindCorpus):
+# $STEPSHIFT_CORPUS, ../shared/corpus, then testdata/corpus (`make corpus`).
 corpus=""
-for dir in "${STEPSHIFT_CORPUS:-}" ../shared/corpus testdata/corpus; do
-  if [ -n "$dir" ] && [ -d "$dir/cumulus/workflows" ]; then corpus=$dir; break; fi
+for dir in ${STEPSHIFT_CORPUS:+"$STEPSHIFT_CORPUS"} ../shared/corpus testdata/corpus; do
+  if [ -d "$dir/cumulus/workflows" ]; then corpus=$dir/cumulus/workflows; break; fi
 done
 if [ -z "$corpus" ]; then
-  echo "bench-peers: corpus not found (\$STEPSHIFT_CORPUS, ../shared/corpus, testdata/corpus); run 'make corpus'" >&2
-  exit 0
+  echo "bench-peers: external test corpus not found; run \`make corpus\` to download it" >&2
+  exit 1
 fi
 bin=${BIN:-bin/stepshift}
 if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
   echo "bench-peers: node/npm not found; nothing to compare" >&2
   exit 0
 fi
-files=("$corpus"/cumulus/workflows/*.json)
+files=("$corpus"/*.json)
 if [ "${#files[@]}" -ne 36 ]; then
-  echo "bench-peers: want the 36 Cumulus workflows in $corpus/cumulus/workflows, found ${#files[@]}" >&2
+  echo "bench-peers: want the 36 Cumulus workflows in $corpus, found ${#files[@]}" >&2
   exit 1
 fi
 scratch=$(mktemp -d)
