@@ -179,13 +179,6 @@ func benchProcess(b *testing.B, wantCode int, args ...string) {
 	}
 }
 
-// BenchmarkLintProcessCumulusCorpus: `stepshift lint` as a whole process on
-// the 36 Cumulus workflows (budget: under 60 ms wall).
-func BenchmarkLintProcessCumulusCorpus(b *testing.B) {
-	files, _ := filepath.Glob(filepath.Join(standin.CorpusDir(b), "cumulus", "workflows", "*.json"))
-	benchProcess(b, exitClean, append([]string{"lint", "--no-terraform"}, files...)...)
-}
-
 // BenchmarkLintProcessDeployment: linting the bundled example deployment end
 // to end as a process (budget: under 100 ms wall).
 func BenchmarkLintProcessDeployment(b *testing.B) {
