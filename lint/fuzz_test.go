@@ -64,7 +64,8 @@ func FuzzParsePath(f *testing.F) {
 // the expression.
 func FuzzCheckJSONata(f *testing.F) {
 	for _, s := range []string{"$states.input.x", "$sum($states.input.items.(price * qty))", "10 + * 2", "$a[?(@.x)]",
-		"($x := 1; $x + 1)", "function($v) { $v.id }", "/a\\/b/i", "`odd name`.x", "a ? b : c", "[1..3]", "$substring(?, 0, 2)"} {
+		"($x := 1; $x + 1)", "function($v) { $v.id }", "/a\\/b/i", "`odd name`.x", "a ? b : c", "[1..3]", "$substring(?, 0, 2)",
+		"$l^(>price, <qty)", "function($v)<a<n>:n>{ $v }", "$ ~> |$|{'a': 1}, ['b']|"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

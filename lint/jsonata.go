@@ -25,10 +25,15 @@ func CheckJSONata(expr string) *PathError {
 		c    byte
 		at   int
 		call bool // a function call's parentheses: "?" placeholders are allowed
+		sort bool // the terms of an order-by "^( ... )": each may start with "<" or ">"
+		fn   bool // a function definition's parameters: a signature "<...>" may follow
+		mid  bool // a transform "| pattern | update |" past its second "|"
 	}
 	var stack []open
 	operand := true // the next token must be an operand
 	justOpened := false
+	prevOp := ""       // the infix operator just read ("^" makes the next "(" an order-by)
+	afterFunc := false // the operand just read is "function" or "λ"
 	i := 0
 	for {
 		for i < len(expr) && strings.IndexByte(" \t\r\n", expr[i]) >= 0 {
@@ -50,8 +55,9 @@ func CheckJSONata(expr string) *PathError {
 		justOpened = false
 		switch {
 		case c == '(' || c == '[' || c == '{':
-			stack = append(stack, open{c: c, at: i, call: c == '(' && !operand})
-			operand, justOpened = true, true
+			stack = append(stack, open{c: c, at: i, call: c == '(' && !operand && !afterFunc,
+				sort: c == '(' && prevOp == "^", fn: c == '(' && afterFunc})
+			operand, justOpened, prevOp, afterFunc = true, true, "", false
 			i++
 			continue
 		case c == ')' || c == ']' || c == '}':
@@ -69,6 +75,50 @@ func CheckJSONata(expr string) *PathError {
 			stack = stack[:len(stack)-1]
 			operand = false
 			i++
+			if top.fn {
+				// A signature such as "<n-:n>" or "<a<s>:a>" between the parameters and the body.
+				j := i
+				for j < len(expr) && strings.IndexByte(" \t\r\n", expr[j]) >= 0 {
+					j++
+				}
+				if j < len(expr) && expr[j] == '<' {
+					depth := 0
+					for ; j < len(expr); j++ {
+						if expr[j] == '<' {
+							depth++
+						} else if expr[j] == '>' {
+							depth--
+							if depth == 0 {
+								break
+							}
+						}
+					}
+					if depth != 0 {
+						return pathErrorf(i, "a function signature \"<\" is never closed")
+					}
+					i = j + 1
+				}
+			}
+			continue
+		case c == '|' && operand:
+			// A transform "| pattern | update [, delete] |" in operand position.
+			stack = append(stack, open{c: c, at: i})
+			operand, justOpened, prevOp = true, true, ""
+			i++
+			continue
+		case c == '|' && len(stack) > 0 && stack[len(stack)-1].c == '|':
+			top := &stack[len(stack)-1]
+			if top.mid {
+				stack = stack[:len(stack)-1]
+				operand = false
+			} else {
+				top.mid = true
+				operand = true
+			}
+			i++
+			continue
+		case (c == '<' || c == '>') && operand && len(stack) > 0 && stack[len(stack)-1].sort:
+			i++ // the direction of an order-by term: ascending "<", descending ">"
 			continue
 		case c == ',' || c == ';':
 			if len(stack) == 0 && c == ',' {
@@ -90,8 +140,10 @@ func CheckJSONata(expr string) *PathError {
 				i++
 				continue
 			}
+			tok := expr[i : i+n]
+			afterFunc = tok == "function" || tok == "λ"
 			i += n
-			operand = false
+			operand, prevOp = false, ""
 			// "and", "or", "in" are names in operand position.
 			continue
 		}
@@ -114,7 +166,7 @@ func CheckJSONata(expr string) *PathError {
 			return pathErrorf(i, "expected an operator, got %q", string(r))
 		}
 		i += len(op)
-		operand = true
+		operand, prevOp, afterFunc = true, op, false
 	}
 	if len(stack) > 0 {
 		top := stack[len(stack)-1]
@@ -249,7 +301,7 @@ func JSONataTopLevelName(expr string) (string, int, bool) {
 		return "", 0, false
 	}
 	stack := []bool{true} // per open bracket: are names there at the top level?
-	operand, prevDot := true, false
+	operand, prevDot, prevSort := true, false, false
 	lambda := 0 // bracket groups still to open that belong to a function's parameters and body
 	for i := 0; i < len(expr); {
 		c := expr[i]
@@ -265,16 +317,25 @@ func JSONataTopLevelName(expr string) (string, int, bool) {
 			i += end + 4
 			continue
 		case c == '<' && lambda == 1:
-			end := strings.IndexByte(expr[i:], '>') // a function signature "<n-n:n>"
-			if end < 0 {
+			depth, j := 0, i // a function signature "<n-n:n>", "<a<s>:a>"
+			for ; j < len(expr); j++ {
+				if expr[j] == '<' {
+					depth++
+				} else if expr[j] == '>' {
+					if depth--; depth == 0 {
+						break
+					}
+				}
+			}
+			if depth != 0 {
 				return "", 0, false
 			}
-			i += end + 1
+			i = j + 1
 			continue
 		case c == '(' || c == '[' || c == '{':
 			top := stack[len(stack)-1]
 			if operand {
-				top = top && !prevDot // a grouping, array or object constructor; after "." a path step
+				top = top && !prevDot && !prevSort // a grouping, array or object constructor; after "." a path step, after "^" an order-by
 			} else {
 				top = top && c == '(' // a call's arguments; a predicate or group-by reads each item
 			}
@@ -283,18 +344,18 @@ func JSONataTopLevelName(expr string) (string, int, bool) {
 				lambda--
 			}
 			stack = append(stack, top)
-			operand, prevDot = true, false
+			operand, prevDot, prevSort = true, false, false
 			i++
 			continue
 		case c == ')' || c == ']' || c == '}':
 			if len(stack) > 1 {
 				stack = stack[:len(stack)-1]
 			}
-			operand, prevDot = false, false
+			operand, prevDot, prevSort = false, false, false
 			i++
 			continue
 		case c == ',' || c == ';':
-			operand, prevDot = true, false
+			operand, prevDot, prevSort = true, false, false
 			i++
 			continue
 		}
@@ -323,7 +384,7 @@ func JSONataTopLevelName(expr string) (string, int, bool) {
 				}
 			}
 			i += n
-			operand, prevDot = false, false
+			operand, prevDot, prevSort = false, false, false
 			continue
 		}
 		op := ""
@@ -341,7 +402,7 @@ func JSONataTopLevelName(expr string) (string, int, bool) {
 		if op == "" {
 			return "", 0, false
 		}
-		prevDot = op == "."
+		prevDot, prevSort = op == ".", op == "^"
 		operand = true
 		i += len(op)
 	}

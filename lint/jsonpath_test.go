@@ -154,6 +154,8 @@ func TestJSONataTopLevelName(t *testing.T) {
 		{"$states.context.Execution.Id & '-' & $uuid()", ""},
 		{"-$states.input.n", ""},
 		{"$states.input ~> | $ | {'x': 1} |", ""}, // transforms are not judged
+		{"$states.input.items^(>price, name)", ""}, // order-by terms read each item
+		{"$map($states.input.l, function($v)<a<n>:n>{ $count($v) })", ""},
 		{"1 + 2 /* a comment */", ""},
 		{"/ab+c/i", ""},
 		{"$$", "$$"},
@@ -166,6 +168,40 @@ func TestJSONataTopLevelName(t *testing.T) {
 		}
 		if c.name != "" && (!ok || name != c.name) {
 			t.Errorf("%q: got %q (%v), want %q", c.expr, name, ok, c.name)
+		}
+	}
+}
+
+// TestCheckJSONataGrammar: the JSONata 2.0 constructs AWS evaluates parse
+// (order-by with a direction, function signatures, transforms), and their
+// broken forms do not.
+func TestCheckJSONataGrammar(t *testing.T) {
+	for _, expr := range []string{
+		"$states.input.items^(>price)",
+		"$states.input.items^(<price, >qty)",
+		"$states.input.items^(price)",
+		"$map($states.input.l, function($v)<s-:s>{ $v })",
+		"$map($states.input.l, function($v, $i)<x-n?:a<n>>{ [$i] })",
+		"λ($a){ $a * 2 }(3)",
+		"$states.input ~> | $ | {'x': 1}, ['y'] |",
+		"$states.input ~> |items|{'total': price * qty}|",
+		"$states.input.a > 1 ? 'big' : 'small'",
+		"$f(?, 2)",
+	} {
+		if err := CheckJSONata(expr); err != nil {
+			t.Errorf("%q: %v, want it accepted", expr, err)
+		}
+	}
+	for _, expr := range []string{
+		"$states.input.items^(>)",
+		"$states.input.items^(price",
+		"function($a)<n:n { $a }",
+		"$states.input ~> | $ | {}",
+		"$states.input.a >",
+		"$states.input ~> | $ | {} ) |",
+	} {
+		if err := CheckJSONata(expr); err == nil {
+			t.Errorf("%q: accepted, want a syntax error", expr)
 		}
 	}
 }
