@@ -28,9 +28,18 @@ fuzz:
 emulators:
 	./scripts/install-emulators.sh
 
-# Regenerates docs/rules/*.md from the rule definitions.
+# The workflow README's picture shows (docs/example-graph.svg).
+EXAMPLE_GRAPH ?= fixtures/deployments/cumulus-tf/ingest_granule_workflow.asl.json
+
+# Regenerates docs/rules/*.md from the rule definitions, and the README's
+# graph: the DOT source, then the SVG Graphviz renders from it, stamped with
+# the source's sha256 (TestDocsExampleGraph fails when either is stale).
 docs:
 	$(GO) run ./cmd/stepshift docs --out docs/rules
+	$(GO) run ./cmd/stepshift graph --format dot $(EXAMPLE_GRAPH) > docs/example-graph.dot.tmp
+	mv docs/example-graph.dot.tmp docs/example-graph.dot
+	dot -Tsvg docs/example-graph.dot | sed "1a <!-- rendered from example-graph.dot sha256 $$(sha256sum docs/example-graph.dot | cut -d' ' -f1) -->" > docs/example-graph.svg.tmp
+	mv docs/example-graph.svg.tmp docs/example-graph.svg
 
 lint-example: build
 	./$(BIN) lint fixtures/deployments/cumulus-tf

@@ -25,14 +25,15 @@ func CheckJSONata(expr string) *PathError {
 		c    byte
 		at   int
 		call bool // a function call's parentheses: "?" placeholders are allowed
-		sort bool // the terms of an order-by "^( ... )": each may start with "<" or ">"
+		sort bool // an order-by "^( ... )": each term may start with "<" or ">"
 		fn   bool // a function definition's parameters: a signature "<...>" may follow
 		mid  bool // a transform "| pattern | update |" past its second "|"
 	}
 	var stack []open
 	operand := true // the next token must be an operand
 	justOpened := false
-	prevOp := ""       // the infix operator just read ("^" makes the next "(" an order-by)
+	afterSort := false // the last token was the order-by operator "^"
+	termStart := false // at the start of a term: after "(" or ","
 	afterFunc := false // the operand just read is "function" or "λ"
 	i := 0
 	for {
@@ -53,12 +54,19 @@ func CheckJSONata(expr string) *PathError {
 		c := expr[i]
 		opened := justOpened
 		justOpened = false
+		sortOpen := afterSort
+		afterSort = false
+		atTerm := termStart
+		termStart = false
 		switch {
 		case c == '(' || c == '[' || c == '{':
-			stack = append(stack, open{c: c, at: i, call: c == '(' && !operand && !afterFunc,
-				sort: c == '(' && prevOp == "^", fn: c == '(' && afterFunc})
-			operand, justOpened, prevOp, afterFunc = true, true, "", false
+			stack = append(stack, open{c: c, at: i, call: c == '(' && !operand && !afterFunc, sort: c == '(' && sortOpen,
+				fn: c == '(' && afterFunc})
+			operand, justOpened, termStart, afterFunc = true, true, true, false
 			i++
+			continue
+		case (c == '<' || c == '>') && operand && atTerm && len(stack) > 0 && stack[len(stack)-1].sort:
+			i++ // "^(>price)": the sort direction of a term
 			continue
 		case c == ')' || c == ']' || c == '}':
 			want := map[byte]byte{')': '(', ']': '[', '}': '{'}[c]
@@ -87,8 +95,7 @@ func CheckJSONata(expr string) *PathError {
 						if expr[j] == '<' {
 							depth++
 						} else if expr[j] == '>' {
-							depth--
-							if depth == 0 {
+							if depth--; depth == 0 {
 								break
 							}
 						}
@@ -103,7 +110,7 @@ func CheckJSONata(expr string) *PathError {
 		case c == '|' && operand:
 			// A transform "| pattern | update [, delete] |" in operand position.
 			stack = append(stack, open{c: c, at: i})
-			operand, justOpened, prevOp = true, true, ""
+			operand, justOpened = true, true
 			i++
 			continue
 		case c == '|' && len(stack) > 0 && stack[len(stack)-1].c == '|':
@@ -117,9 +124,6 @@ func CheckJSONata(expr string) *PathError {
 			}
 			i++
 			continue
-		case (c == '<' || c == '>') && operand && len(stack) > 0 && stack[len(stack)-1].sort:
-			i++ // the direction of an order-by term: ascending "<", descending ">"
-			continue
 		case c == ',' || c == ';':
 			if len(stack) == 0 && c == ',' {
 				return pathErrorf(i, "\",\" outside brackets")
@@ -127,7 +131,7 @@ func CheckJSONata(expr string) *PathError {
 			if operand {
 				return pathErrorf(i, "an operand is missing before %q", string(c))
 			}
-			operand = true
+			operand, termStart = true, true
 			i++
 			continue
 		}
@@ -143,7 +147,7 @@ func CheckJSONata(expr string) *PathError {
 			tok := expr[i : i+n]
 			afterFunc = tok == "function" || tok == "λ"
 			i += n
-			operand, prevOp = false, ""
+			operand = false
 			// "and", "or", "in" are names in operand position.
 			continue
 		}
@@ -166,7 +170,8 @@ func CheckJSONata(expr string) *PathError {
 			return pathErrorf(i, "expected an operator, got %q", string(r))
 		}
 		i += len(op)
-		operand, prevOp, afterFunc = true, op, false
+		operand, afterFunc = true, false
+		afterSort = op == "^"
 	}
 	if len(stack) > 0 {
 		top := stack[len(stack)-1]
@@ -335,7 +340,7 @@ func JSONataTopLevelName(expr string) (string, int, bool) {
 		case c == '(' || c == '[' || c == '{':
 			top := stack[len(stack)-1]
 			if operand {
-				top = top && !prevDot && !prevSort // a grouping, array or object constructor; after "." a path step, after "^" an order-by
+				top = top && !prevDot && !prevSort // after "^" an order-by, whose terms read each item; a grouping, array or object constructor; after "." a path step
 			} else {
 				top = top && c == '(' // a call's arguments; a predicate or group-by reads each item
 			}

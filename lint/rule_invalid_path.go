@@ -16,7 +16,8 @@ var _ = register(&Rule{
 		Checks: "Parses, with Step Functions' JSONPath grammar (docs/jsonpath.md: Jayway's, so `$.[0]`, `$.['a b']` and `$.store\\.book` are paths), `InputPath`, `OutputPath`, " +
 			"`ResultPath` (a reference path: no `..`, `*`, filters, slices or variables), a Choice rule's `Variable` and `...Path` comparisons, " +
 			"`ItemsPath`, `SecondsPath`, `TimestampPath`, `TimeoutSecondsPath`, `HeartbeatSecondsPath`, `MaxConcurrencyPath`, `ToleratedFailure...Path` (all of which may read a `$variable`), " +
-			"Fail `ErrorPath`/`CausePath`, and the value of every `.$` key in `Parameters`, `ResultSelector`, `ItemSelector` and `Assign`, " +
+			"Fail `ErrorPath`/`CausePath`, a Distributed Map's `MaxItemsPath`, `MaxItemsPerBatchPath` and `MaxInputBytesPerBatchPath`, " +
+			"and the value of every `.$` key in `Parameters`, `ResultSelector`, `ItemSelector`, `Assign` (a catcher's too), `BatchInput` and the reader's and writer's `Parameters`, " +
 			"where intrinsic functions (`States.Format`, `States.Array`, `States.MathAdd`, ...) are checked for their names, argument counts and argument kinds. " +
 			"The finding points at the offending character. Values Terraform fills in are skipped.",
 		Example: `"Parameters": {
@@ -65,6 +66,32 @@ func checkInvalidPath(p *Pass) {
 		}
 		for _, field := range payloadTemplates {
 			walkPayload(st.Field(field), func(key, val *workflow.Node) { checkPayloadValue(p, st, val) })
+		}
+		// Distributed Map: the reader's and writer's Parameters and the
+		// batcher's BatchInput are payload templates; their ...Path
+		// fields read one value each.
+		for _, sub := range []string{"ItemReader", "ItemBatcher", "ResultWriter"} {
+			n := st.Field(sub)
+			if n == nil || n.Kind != workflow.Object {
+				continue
+			}
+			walkPayload(n.Get("Parameters"), func(key, val *workflow.Node) { checkPayloadValue(p, st, val) })
+			walkPayload(n.Get("BatchInput"), func(key, val *workflow.Node) { checkPayloadValue(p, st, val) })
+			for _, holder := range []*workflow.Node{n, n.Get("ReaderConfig")} {
+				if holder == nil || holder.Kind != workflow.Object {
+					continue
+				}
+				for _, m := range holder.Members {
+					if strings.HasSuffix(m.Key, "Path") {
+						checkPathValue(p, st, m, AnyPath)
+					}
+				}
+			}
+		}
+		if c := st.Field("Catch"); c != nil {
+			for _, catcher := range c.Elems {
+				walkPayload(catcher.Get("Assign"), func(key, val *workflow.Node) { checkPayloadValue(p, st, val) })
+			}
 		}
 		if c := st.Field("Catch"); c != nil {
 			for _, catcher := range c.Elems {

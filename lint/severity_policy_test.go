@@ -16,12 +16,12 @@ func TestRuleSeverityPolicy(t *testing.T) {
 		"activity-lambda-retry":  {Warning, BasisAdvice},
 		"asl-schema":             {Error, BasisAWSRejects},
 		"choice-comparison":      {Error, BasisAWSRejects},
-		"credentials-role":       {Error, BasisAWSRejects},
 		"cma-config-schema":      {Error, BasisRunFails},
 		"cma-event":              {Error, BasisRunFails}, // a literal event object is reported as a warning
 		"cma-outputs":            {Error, BasisRunFails},
 		"cma-replace-config":     {Error, BasisRunFails},
 		"cma-template":           {Error, BasisRunFails},
+		"credentials-role":       {Error, BasisAWSRejects},
 		"duplicate-key":          {Error, BasisAWSRejects},
 		"duplicate-state-name":   {Error, BasisAWSRejects},
 		"empty-file":             {Error, BasisAWSRejects},

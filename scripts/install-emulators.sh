@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the local stand-ins the integration tests start: the npm packages
-# pinned in testdata/emulators/package-lock.json. moto_server comes with the machine.
+# pinned in testdata/emulators/package-lock.json (stepfunctions-local, sarif-multitool,
+# and mermaid + jsdom, whose parser checks the graph command's Mermaid output).
+# moto_server comes with the machine; Graphviz dot from apt (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -f testdata/emulators/package.json ]; then

@@ -462,9 +462,10 @@ func migrateCorpusTask(t *testing.T, fx *corpusFixture, st *workflow.State, stat
 	default:
 		t.Fatalf("unexpected status %v:\n%s", out.Status, plan.Summary())
 	}
-	if out.Activity == "" {
-		t.Fatalf("migrated without naming its activity:\n%s", plan.Summary())
+	if len(out.Activities) != 1 || out.TemplateVariable == "" {
+		t.Fatalf("migrated without naming its one activity and template variable:\n%s", plan.Summary())
 	}
+	activity := out.Activities[0]
 
 	// The plan touches the workflow, main.tf and one new file, in dir.
 	var newFiles []string
@@ -487,7 +488,7 @@ func migrateCorpusTask(t *testing.T, fx *corpusFixture, st *workflow.State, stat
 		t.Errorf("changed files %v, want %s and main.tf", changed, fx.file)
 	}
 	if len(newFiles) != 1 || !strings.HasSuffix(newFiles[0], "_ecs.tf") {
-		t.Errorf("new files %v, want one <workflow>_<step>_ecs.tf", newFiles)
+		t.Errorf("new files %v, want one <lambda>_ecs.tf", newFiles)
 	}
 	if err := (FileSet{FS: OSFileSystem{}}).Commit("", plan.Changes); err != nil {
 		t.Fatalf("Commit: %v", err)
@@ -526,8 +527,8 @@ func migrateCorpusTask(t *testing.T, fx *corpusFixture, st *workflow.State, stat
 		t.Fatalf("no Task at %s after the migration", ptr)
 	}
 	if task.Target.Kind != terraform.TargetActivity || task.Target.Resource == nil ||
-		task.Target.Resource.LocalAddress() != "aws_sfn_activity."+out.Activity {
-		t.Errorf("migrated Task resolves to %v %q (%s), want aws_sfn_activity.%s", task.Target.Kind, task.Target.Address, task.Target.Why, out.Activity)
+		task.Target.Resource.LocalAddress() != "aws_sfn_activity."+activity {
+		t.Errorf("migrated Task resolves to %v %q (%s), want aws_sfn_activity.%s", task.Target.Kind, task.Target.Address, task.Target.Why, activity)
 	}
 
 	// (b) No new lint error; outside the state, the same findings.
@@ -589,7 +590,7 @@ func migrateCorpusTask(t *testing.T, fx *corpusFixture, st *workflow.State, stat
 	if ms == nil {
 		t.Fatalf("state %s is gone", ptr)
 	}
-	checkMigratedState(t, ms, TaskRewrite{Resource: "${" + out.Activity + "_activity_arn}"})
+	checkMigratedState(t, ms, TaskRewrite{Resource: "${" + out.TemplateVariable + "}"})
 
 	// (d) A second run is a no-op.
 	plan2, err := Migrate(migrated, opts)

@@ -20,14 +20,15 @@ const (
 	ClusterVariable = "stepshift_ecs_cluster_arn"
 )
 
-// ServiceSpec is everything the Terraform of one migrated step needs. The
+// ServiceSpec is everything the Terraform of one Lambda's activity worker needs. The
 // *Expr fields are Terraform traversals ("module.cumulus.queue_granules_task.task_arn").
 type ServiceSpec struct {
-	Name              string // resource name, snake case: "queue_granules"
-	StepName          string // the state's name: "QueueGranules"
-	Workflow          string // for the header comment
-	ModuleSource      string // cumulus_ecs_service source
-	ClusterARNExpr    string // "module.cumulus.ecs_cluster_arn"
+	Name              string   // resource name, snake case: "queue_granules"
+	DisplayName       string   // the CamelCase name in the AWS names: "QueueGranules"
+	Lambda            string   // the Lambda's reference, for the header comment: "module.cumulus.queue_granules_task"
+	Serves            []string // the steps it runs, for the header comment: "QueueGranules of x.asl.json (module.x)"
+	ModuleSource      string   // cumulus_ecs_service source
+	ClusterARNExpr    string   // "module.cumulus.ecs_cluster_arn"
 	LambdaARNExpr     string
 	LastModifiedExpr  string // "" when the Lambda has no such attribute we can name
 	Image             string // "" = var.stepshift_worker_image
@@ -71,19 +72,37 @@ func ParseAutoscale(s string) (*Autoscale, error) {
 	return &a, nil
 }
 
+// lambdaPhrase names the Lambda in a header comment.
+func lambdaPhrase(lambda, display string) string {
+	if lambda == "" {
+		return display
+	}
+	return "the Lambda " + lambda
+}
+
+// servesComment ends a header comment with the steps the worker runs.
+func servesComment(serves []string) string {
+	if len(serves) == 0 {
+		return ".\n"
+	}
+	var b strings.Builder
+	b.WriteString(", for:\n")
+	for _, s := range serves {
+		b.WriteString("#   " + s + "\n")
+	}
+	return b.String()
+}
+
 // ActivityAddress is the activity's Terraform address.
 func (s *ServiceSpec) ActivityAddress() string { return "aws_sfn_activity." + s.Name }
 
-// EmitService renders the new `<workflow>_<step>_ecs.tf` file. The result
+// EmitService renders the new `<name>_ecs.tf` file of an activity worker. The result
 // is hclwrite.Format-clean by construction (it is formatted last).
 func EmitService(s *ServiceSpec) ([]byte, error) {
 	f := hclwrite.NewEmptyFile()
 	body := f.Body()
-	comment := fmt.Sprintf("# Written by `stepshift migrate`: %s", s.StepName)
-	if s.Workflow != "" {
-		comment += " of " + s.Workflow
-	}
-	comment += " runs as a Step Functions activity\n# polled by a worker on the Cumulus ECS cluster instead of in Lambda.\n"
+	comment := "# Written by `stepshift migrate`: " + lambdaPhrase(s.Lambda, s.DisplayName) + " runs as a Step Functions activity\n" +
+		"# polled by a worker on the Cumulus ECS cluster instead of in Lambda" + servesComment(s.Serves)
 	body.AppendUnstructuredTokens(hclwrite.Tokens{{Type: hclsyntax.TokenComment, Bytes: []byte(comment)}})
 
 	if s.DeclarePrefixVariable {
@@ -116,7 +135,7 @@ func EmitService(s *ServiceSpec) ([]byte, error) {
 	}
 
 	act := body.AppendNewBlock("resource", []string{"aws_sfn_activity", s.Name}).Body()
-	act.SetAttributeRaw("name", tokensForTemplate("${var.prefix}-"+s.StepName))
+	act.SetAttributeRaw("name", tokensForTemplate("${var.prefix}-"+s.DisplayName))
 	if s.TagsExpr != "" {
 		if err := setTraversal(act, "tags", s.TagsExpr); err != nil {
 			return nil, err
@@ -130,7 +149,7 @@ func EmitService(s *ServiceSpec) ([]byte, error) {
 	if err := setTraversal(svc, "prefix", "var.prefix"); err != nil {
 		return nil, err
 	}
-	svc.SetAttributeValue("name", cty.StringVal(s.StepName))
+	svc.SetAttributeValue("name", cty.StringVal(s.DisplayName))
 	svc.AppendNewline()
 	if err := setTraversal(svc, "cluster_arn", s.ClusterARNExpr); err != nil {
 		return nil, err
@@ -188,7 +207,7 @@ func EmitService(s *ServiceSpec) ([]byte, error) {
 	// The Cumulus ECS instance role has no states:SendTaskHeartbeat; without
 	// it every heartbeat fails and long tasks die of States.HeartbeatTimeout.
 	pol := body.AppendNewBlock("resource", []string{"aws_iam_role_policy", s.Name + "_heartbeat"}).Body()
-	pol.SetAttributeRaw("name", tokensForTemplate("${var.prefix}-"+s.StepName+"-activity-heartbeat"))
+	pol.SetAttributeRaw("name", tokensForTemplate("${var.prefix}-"+s.DisplayName+"-activity-heartbeat"))
 	roleExpr := s.RoleNameExpr
 	if roleExpr == "" {
 		roleExpr = "var." + InstanceRoleVariable
@@ -215,14 +234,14 @@ func emitAutoscale(body *hclwrite.Body, s *ServiceSpec) error {
 	tgt.SetAttributeValue("min_capacity", cty.NumberIntVal(int64(s.Autoscale.Min)))
 	tgt.SetAttributeValue("max_capacity", cty.NumberIntVal(int64(s.Autoscale.Max)))
 	// cumulus_ecs_service names its ECS service "<prefix>-<name>"; the cluster name is the last part of its ARN.
-	tgt.SetAttributeRaw("resource_id", tokensForTemplate(`service/${element(split("/", `+s.ClusterARNExpr+`), 1)}/${var.prefix}-`+s.StepName))
+	tgt.SetAttributeRaw("resource_id", tokensForTemplate(`service/${element(split("/", `+s.ClusterARNExpr+`), 1)}/${var.prefix}-`+s.DisplayName))
 	tgt.SetAttributeValue("scalable_dimension", cty.StringVal("ecs:service:DesiredCount"))
 	tgt.SetAttributeValue("service_namespace", cty.StringVal("ecs"))
 	tgt.SetAttributeRaw("depends_on", hclwrite.TokensForTuple([]hclwrite.Tokens{mustTraversal("module." + s.Name + "_service")}))
 	body.AppendNewline()
 
 	pol := body.AppendNewBlock("resource", []string{"aws_appautoscaling_policy", s.Name + "_backlog"}).Body()
-	pol.SetAttributeRaw("name", tokensForTemplate("${var.prefix}-"+s.StepName+"-activity-backlog"))
+	pol.SetAttributeRaw("name", tokensForTemplate("${var.prefix}-"+s.DisplayName+"-activity-backlog"))
 	pol.SetAttributeValue("policy_type", cty.StringVal("TargetTrackingScaling"))
 	for _, a := range []string{"resource_id", "scalable_dimension", "service_namespace"} {
 		if err := setTraversal(pol, a, "aws_appautoscaling_target."+s.Name+"_service."+a); err != nil {

@@ -13,14 +13,15 @@ import (
 // workflow module does not say which role that is.
 const StateMachineRoleVariable = "stepshift_state_machine_role_name"
 
-// TaskDefinitionSpec is everything the Terraform of one ecs-task-token
-// step needs. The *Expr fields are Terraform traversals.
+// TaskDefinitionSpec is everything the Terraform of one Lambda's ecs-task-token
+// worker needs. The *Expr fields are Terraform traversals.
 type TaskDefinitionSpec struct {
-	Name              string // resource name and container name, snake case: "queue_granules"
-	StepName          string // the state's name: "QueueGranules"
-	Workflow          string // for the header comment
-	LambdaARNExpr     string // "module.cumulus.queue_granules_task.task_arn"
-	Image             string // "" = var.stepshift_worker_image
+	Name              string   // resource name, snake case: "queue_granules"
+	DisplayName       string   // the CamelCase name in the AWS names: "QueueGranules"
+	Lambda            string   // the Lambda's reference, for the header comment
+	Serves            []string // the steps it runs, for the header comment
+	LambdaARNExpr     string   // "module.cumulus.queue_granules_task.task_arn"
+	Image             string   // "" = var.stepshift_worker_image
 	CPU               int
 	MemoryReservation int
 	HeartbeatMillis   int
@@ -50,18 +51,14 @@ func (s *TaskDefinitionSpec) command() []string {
 	return append(cmd, "--lambda-arn", "${"+s.LambdaARNExpr+"}", "--heartbeat", fmt.Sprint(s.HeartbeatMillis))
 }
 
-// EmitTaskDefinition renders the new `<workflow>_<step>_ecs.tf` file of an
+// EmitTaskDefinition renders the new `<name>_ecs.tf` file of an
 // ecs-task-token step. Like EmitService, its output is hclwrite.Format-clean.
 func EmitTaskDefinition(s *TaskDefinitionSpec) ([]byte, error) {
 	f := hclwrite.NewEmptyFile()
 	body := f.Body()
-	comment := fmt.Sprintf("# Written by `stepshift migrate`: %s", s.StepName)
-	if s.Workflow != "" {
-		comment += " of " + s.Workflow
-	}
-	comment += " runs as ecs:runTask.waitForTaskToken:\n" +
-		"# each time the step runs, one ECS task on the Cumulus cluster runs the Lambda's code once\n" +
-		"# and answers Step Functions with the task token it was handed.\n"
+	comment := "# Written by `stepshift migrate`: " + lambdaPhrase(s.Lambda, s.DisplayName) + " runs as ecs:runTask.waitForTaskToken:\n" +
+		"# each time a step runs, one ECS task on the Cumulus cluster runs the Lambda's code once\n" +
+		"# and answers Step Functions with the task token it was handed" + servesComment(s.Serves)
 	body.AppendUnstructuredTokens(hclwrite.Tokens{{Type: hclsyntax.TokenComment, Bytes: []byte(comment)}})
 
 	declare := func(name, description string) {
@@ -91,7 +88,7 @@ func EmitTaskDefinition(s *TaskDefinitionSpec) ([]byte, error) {
 	}
 
 	logs := body.AppendNewBlock("resource", []string{"aws_cloudwatch_log_group", s.Name + "_worker"}).Body()
-	logs.SetAttributeRaw("name", tokensForTemplate("${var.prefix}-"+s.StepName+"EcsLogs"))
+	logs.SetAttributeRaw("name", tokensForTemplate("${var.prefix}-"+s.DisplayName+"EcsLogs"))
 	logs.SetAttributeValue("retention_in_days", cty.NumberIntVal(30))
 	if s.TagsExpr != "" {
 		if err := setTraversal(logs, "tags", s.TagsExpr); err != nil {
@@ -101,7 +98,7 @@ func EmitTaskDefinition(s *TaskDefinitionSpec) ([]byte, error) {
 	body.AppendNewline()
 
 	td := body.AppendNewBlock("resource", []string{"aws_ecs_task_definition", s.Name}).Body()
-	td.SetAttributeRaw("family", tokensForTemplate("${var.prefix}-"+s.StepName))
+	td.SetAttributeRaw("family", tokensForTemplate("${var.prefix}-"+s.DisplayName))
 	container, err := s.containerTokens()
 	if err != nil {
 		return nil, err
@@ -118,7 +115,7 @@ func EmitTaskDefinition(s *TaskDefinitionSpec) ([]byte, error) {
 	// task definition without its revision so a new revision needs no new
 	// policy. iam:PassRole covers a task or execution role added later.
 	run := body.AppendNewBlock("resource", []string{"aws_iam_role_policy", s.Name + "_run_task"}).Body()
-	run.SetAttributeRaw("name", tokensForTemplate("${var.prefix}-"+s.StepName+"-run-task"))
+	run.SetAttributeRaw("name", tokensForTemplate("${var.prefix}-"+s.DisplayName+"-run-task"))
 	if err := setTraversal(run, "role", "var."+StateMachineRoleVariable); err != nil {
 		return nil, err
 	}
@@ -142,7 +139,7 @@ func EmitTaskDefinition(s *TaskDefinitionSpec) ([]byte, error) {
 		return nil, err
 	}
 	worker := body.AppendNewBlock("resource", []string{"aws_iam_role_policy", s.Name + "_worker"}).Body()
-	worker.SetAttributeRaw("name", tokensForTemplate("${var.prefix}-"+s.StepName+"-task-token-worker"))
+	worker.SetAttributeRaw("name", tokensForTemplate("${var.prefix}-"+s.DisplayName+"-task-token-worker"))
 	if err := setTraversal(worker, "role", "var."+InstanceRoleVariable); err != nil {
 		return nil, err
 	}
@@ -189,7 +186,7 @@ func (s *TaskDefinitionSpec) containerTokens() (hclwrite.Tokens, error) {
 		return hclwrite.ObjectAttrTokens{Name: hclwrite.TokensForValue(cty.StringVal(name)), Value: value}
 	}
 	return hclwrite.TokensForObject([]hclwrite.ObjectAttrTokens{
-		attr("name", hclwrite.TokensForValue(cty.StringVal(s.Name))),
+		attr("name", hclwrite.TokensForValue(cty.StringVal(TaskTokenContainer))),
 		attr("image", image),
 		attr("essential", hclwrite.TokensForValue(cty.True)),
 		attr("cpu", hclwrite.TokensForValue(cty.NumberIntVal(int64(s.CPU)))),

@@ -10,11 +10,11 @@ import (
 
 func TestEmitServiceParsesAndIsFormatted(t *testing.T) {
 	for _, spec := range []*ServiceSpec{
-		{Name: "queue_granules", StepName: "QueueGranules", ModuleSource: "https://github.com/nasa/cumulus/releases/download/v21.3.3/terraform-aws-cumulus-ecs-service.zip",
+		{Name: "queue_granules", DisplayName: "QueueGranules", ModuleSource: "https://github.com/nasa/cumulus/releases/download/v21.3.3/terraform-aws-cumulus-ecs-service.zip",
 			ClusterARNExpr: "module.cumulus.ecs_cluster_arn", LambdaARNExpr: "module.cumulus.queue_granules_task.task_arn",
 			LastModifiedExpr: "module.cumulus.queue_granules_task.last_modified_date", DesiredCount: 1, CPU: 580, MemoryReservation: 1024,
 			HeartbeatMillis: 75000, TagsExpr: "local.tags", DeclareImageVariable: true, DeclareRoleVariable: true, DeclareRegion: true},
-		{Name: "sync", StepName: "Sync", ModuleSource: "./cumulus_ecs_service", ClusterARNExpr: "var.x", LambdaARNExpr: "aws_lambda_function.s.arn",
+		{Name: "sync", DisplayName: "Sync", ModuleSource: "./cumulus_ecs_service", ClusterARNExpr: "var.x", LambdaARNExpr: "aws_lambda_function.s.arn",
 			Image: "cumuluss/cumulus-ecs-task:2.1.0", DesiredCount: 2, CPU: 1741, MemoryReservation: 3760, HeartbeatMillis: 1000,
 			Autoscale: &Autoscale{Min: 1, Max: 4}},
 	} {

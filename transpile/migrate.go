@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
 	"github.com/stepshift/stepshift/terraform"
@@ -24,7 +26,7 @@ const (
 
 // Options are the choices of `stepshift migrate`.
 type Options struct {
-	Steps     []string          // --step NAME or File.asl.json:NAME
+	Steps     []string          // --step NAME (every Task state of that name) or File.asl.json:NAME
 	AllLambda bool              // --all-lambda
 	Tasks     []*terraform.Task // chosen by the caller (--over-limit: the CLI asks lint)
 
@@ -58,12 +60,43 @@ type StepOutcome struct {
 	Pointer  string
 	Range    workflow.Range
 	Status   StepStatus
-	Activity string // the activity's resource name when migrated to an activity
-	// TaskDefinition is the aws_ecs_task_definition's resource name when
-	// migrated to ecs-task-token.
-	TaskDefinition string
-	Reason         string   // why refused
-	Notes          []string // what changed besides the Resource
+	// Renderings are the blocks rendering the workflow
+	// ("module.sync_granule_workflow"), one per rendering of the state.
+	Renderings []string
+	// Activities are the activities' resource names when migrated to an
+	// activity, one per rendering: renderings reaching different Lambdas
+	// reach different activities.
+	Activities []string
+	// TaskDefinitions are the aws_ecs_task_definitions' resource names when
+	// migrated to ecs-task-token, one per rendering.
+	TaskDefinitions []string
+	// TemplateVariable is the templatefile() variable the state's Resource
+	// now reads (templatefile style); each rendering's map binds it.
+	TemplateVariable string
+	Reason           string // why refused
+	// Unsupported tells that the refusal is about how the deployment's
+	// Terraform is written (a shape migrate cannot edit), not about the
+	// step; Reason then starts with the .tf position.
+	Unsupported bool
+	Notes       []string // what changed besides the Resource
+}
+
+// workerList renders the outcome's activities or task definitions for the
+// summary: one address when every rendering shares it, else each with the
+// rendering it serves.
+func (o StepOutcome) workerList(resourceType string, names []string) string {
+	distinct := map[string]bool{}
+	for _, n := range names {
+		distinct[n] = true
+	}
+	if len(distinct) == 1 {
+		return resourceType + "." + names[0]
+	}
+	var parts []string
+	for i, n := range names {
+		parts = append(parts, fmt.Sprintf("%s.%s (%s)", resourceType, n, o.Renderings[i]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Plan is the whole migration: the file changes and what happened to each
@@ -102,10 +135,10 @@ func (p *Plan) Summary() string {
 		loc := fmt.Sprintf("%s:%d:%d", p.rel(s.Range.Filename), s.Range.Start.Line, s.Range.Start.Column)
 		switch s.Status {
 		case StepMigrated:
-			if s.TaskDefinition != "" {
-				fmt.Fprintf(&b, "%s: %s: migrated to ecs:runTask.waitForTaskToken with aws_ecs_task_definition.%s\n", loc, s.State, s.TaskDefinition)
+			if len(s.TaskDefinitions) > 0 {
+				fmt.Fprintf(&b, "%s: %s: migrated to ecs:runTask.waitForTaskToken with %s\n", loc, s.State, s.workerList("aws_ecs_task_definition", s.TaskDefinitions))
 			} else {
-				fmt.Fprintf(&b, "%s: %s: migrated to activity aws_sfn_activity.%s\n", loc, s.State, s.Activity)
+				fmt.Fprintf(&b, "%s: %s: migrated to activity %s\n", loc, s.State, s.workerList("aws_sfn_activity", s.Activities))
 			}
 			for _, n := range s.Notes {
 				fmt.Fprintf(&b, "    %s\n", n)
@@ -128,6 +161,18 @@ func (p *Plan) Summary() string {
 	return b.String()
 }
 
+// Unsupported reports whether a selected step was refused because of how
+// the deployment's Terraform is written (exit 2: configuration migrate
+// cannot edit), rather than because of the step itself.
+func (p *Plan) Unsupported() bool {
+	for _, s := range p.Steps {
+		if s.Status == StepRefused && s.Unsupported {
+			return true
+		}
+	}
+	return false
+}
+
 // Refused reports whether any selected step was refused.
 func (p *Plan) Refused() bool {
 	for _, s := range p.Steps {
@@ -138,7 +183,7 @@ func (p *Plan) Refused() bool {
 	return false
 }
 
-// SelectionError is a --step that names nothing or more than one workflow's step.
+// SelectionError is a --step that names no Task state, or options that contradict each other.
 type SelectionError struct{ Message string }
 
 func (e *SelectionError) Error() string { return e.Message }
@@ -170,46 +215,58 @@ func Select(d *terraform.Deployment, opts Options) ([]*terraform.Task, error) {
 		if i := strings.LastIndex(spec, ":"); i >= 0 {
 			file, name = spec[:i], spec[i+1:]
 		}
-		var matches []*terraform.Task
-		files := map[string]bool{}
+		// Every Task state of that name, in every workflow and rendering:
+		// Tasks reaching one Lambda then share its worker.
+		matched := false
 		for _, r := range d.Renderings {
 			for _, t := range r.Tasks {
 				if t.State.Name != name {
 					continue
 				}
-				if file != "" && filepath.Base(r.Filename()) != filepath.Base(file) && r.Filename() != file {
+				if file != "" && !sameWorkflowFile(d.Dir, r.Filename(), file) {
 					continue
 				}
-				matches = append(matches, t)
-				files[r.Filename()+"#"+t.State.Pointer()] = true
+				matched = true
+				add(t)
 			}
 		}
-		switch {
-		case len(matches) == 0:
-			return nil, &SelectionError{fmt.Sprintf("--step %s: no Task state of that name in the deployment's workflows", spec)}
-		case len(files) > 1:
-			var names []string
-			for f := range files {
-				names = append(names, filepath.Base(strings.SplitN(f, "#", 2)[0])+":"+name)
+		if !matched {
+			where := "the deployment's workflows"
+			if file != "" {
+				where = file
 			}
-			sort.Strings(names)
-			return nil, &SelectionError{fmt.Sprintf("--step %s is ambiguous; say which: %s", spec, strings.Join(names, ", "))}
-		}
-		for _, t := range matches {
-			add(t)
+			msg := fmt.Sprintf("--step %s: no Task state of that name in %s", spec, where)
+			if unread := unreadDefinitions(d); len(unread) > 0 {
+				// A state there is invisible: say where, and what migrate reads.
+				msg += "; migrate reads workflows rendered by templatefile() or written as heredocs in the root module, not these definitions:\n  " + strings.Join(unread, "\n  ")
+			}
+			return nil, &SelectionError{msg}
 		}
 	}
 	if opts.AllLambda {
 		for _, r := range d.Renderings {
 			for _, t := range r.Tasks {
 				// Steps migrated before are selected too, so a second run says so.
-				if t.Target.Kind == terraform.TargetLambda || t.Target.Kind == terraform.TargetActivity || isTaskTokenState(t.State) {
+				if t.Target.Kind == terraform.TargetLambda || isLambdaTask(t) || t.Target.Kind == terraform.TargetActivity || isTaskTokenState(t.State) {
 					add(t)
 				}
 			}
 		}
 	}
 	return chosen, nil
+}
+
+// sameWorkflowFile reports whether the File part of --step File:NAME names
+// the workflow file path: by base name when it has no folder
+// ("x.asl.json"), else as a path from the deployment folder or the
+// current directory ("templates/x.asl.json"), so two templates of one
+// name in different folders can be told apart.
+func sameWorkflowFile(dir, path, file string) bool {
+	if !strings.ContainsAny(file, `/\`) {
+		return filepath.Base(path) == file
+	}
+	file = filepath.Clean(filepath.FromSlash(file))
+	return filepath.Clean(path) == file || filepath.Clean(path) == filepath.Join(dir, file)
 }
 
 // Migrate plans the migration of the selected steps of deployment d.
@@ -239,7 +296,9 @@ func Migrate(d *terraform.Deployment, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &migration{d: d, opts: opts, plan: &Plan{Dir: d.Dir}, files: map[string]*pendingFile{}, declared: map[string]bool{}}
+	m := &migration{d: d, opts: opts, plan: &Plan{Dir: d.Dir}, files: map[string]*pendingFile{}, declared: map[string]bool{},
+		workers: map[string]*worker{}, existing: existingActivities(d.Root), existingTaskDefs: existingTaskDefinitions(d.Root),
+		sharedBases: sharedBaseNames(d), templateVars: map[string]map[string]bool{}}
 	for _, st := range m.group(withSiblings(d, tasks)) {
 		m.migrate(st)
 	}
@@ -267,7 +326,16 @@ type migration struct {
 	files    map[string]*pendingFile
 	order    []string
 	declared map[string]bool // variables and data sources this run declares
-	names    map[string]string
+
+	workers     map[string]*worker // by worker.key
+	workerOrder []*worker
+	existing    map[string]string // Lambda ARN expression -> activity an earlier migration runs it as
+	// existingTaskDefs are the task definitions an earlier ecs-task-token
+	// migration wrote, by worker key (see existingTaskDefinitions).
+	existingTaskDefs map[string]string
+	sharedBases      map[string]bool // base names two Lambdas of the deployment share
+	// templateVars are the template variables this run adds, by workflow file.
+	templateVars map[string]map[string]bool
 }
 
 func (m *migration) file(path string) (*pendingFile, error) {
@@ -333,21 +401,6 @@ func (m *migration) group(tasks []*terraform.Task) []*step {
 		}
 		s.tasks = append(s.tasks, t)
 	}
-	// Names: the step's snake case, qualified by its workflow when two
-	// selected steps or an existing resource would collide.
-	count := map[string]int{}
-	for _, s := range steps {
-		count[SnakeCase(s.name)]++
-	}
-	m.names = map[string]string{}
-	for _, s := range steps {
-		n := SnakeCase(s.name)
-		if count[n] > 1 || m.d.Root.Resource("aws_sfn_activity."+n) != nil || m.d.Root.ModuleCall(n+"_service") != nil ||
-			m.d.Root.Resource("aws_ecs_task_definition."+n) != nil {
-			n = s.workflow + "_" + n
-		}
-		m.names[s.file+"#"+s.pointer] = n
-	}
 	return steps
 }
 
@@ -366,13 +419,138 @@ func workflowIdent(r *terraform.Rendering) string {
 }
 
 func (m *migration) outcome(s *step, t *terraform.Task) StepOutcome {
-	return StepOutcome{Workflow: s.file, State: s.name, Pointer: s.pointer, Range: t.State.NameRange}
+	o := StepOutcome{Workflow: s.file, State: s.name, Pointer: s.pointer, Range: t.State.NameRange}
+	for _, t := range s.tasks {
+		o.Renderings = append(o.Renderings, t.Rendering.BlockAddress())
+	}
+	return o
 }
 
 func (m *migration) refuse(s *step, format string, args ...any) {
 	o := m.outcome(s, s.tasks[0])
 	o.Status, o.Reason = StepRefused, fmt.Sprintf(format, args...)
 	m.plan.Steps = append(m.plan.Steps, o)
+}
+
+// unsupported refuses s because of the Terraform at rng, naming it first.
+func (m *migration) unsupported(s *step, rng hcl.Range, format string, args ...any) {
+	o := m.outcome(s, s.tasks[0])
+	o.Status, o.Unsupported = StepRefused, true
+	o.Reason = fmt.Sprintf("%s:%d:%d: %s", m.plan.rel(rng.Filename), rng.Start.Line, rng.Start.Column, fmt.Sprintf(format, args...))
+	m.plan.Steps = append(m.plan.Steps, o)
+}
+
+// renderingPhrase names a rendering in a refusal when the state has several.
+func renderingPhrase(s *step, t *terraform.Task) string {
+	if len(s.tasks) == 1 {
+		return ""
+	}
+	return " (as " + t.Rendering.BlockAddress() + " renders it)"
+}
+
+// templateVar picks the template variable a state's rewritten Parameters
+// or Resource reads: the state's snake-case name plus suffix, qualified by
+// the workflow, then numbered, when a rendering's map, the template's text
+// or another step of this run already uses that name.
+func (m *migration) templateVar(s *step, text []byte, suffix string) string {
+	base := SnakeCase(s.name)
+	taken := func(name string) bool {
+		if m.templateVars[s.file][name] || bytes.Contains(text, []byte(name)) {
+			return true
+		}
+		for _, t := range s.tasks {
+			if t.Rendering.Var(name) != nil {
+				return true
+			}
+		}
+		return false
+	}
+	for _, n := range []string{base + suffix, s.workflow + "_" + base + suffix} {
+		if !taken(n) {
+			return n
+		}
+	}
+	for i := 2; ; i++ {
+		if n := fmt.Sprintf("%s_%s_%d%s", s.workflow, base, i, suffix); !taken(n) {
+			return n
+		}
+	}
+}
+
+// runState is what a refused step must undo: the workers, declarations
+// and notes it added.
+type runState struct {
+	declared map[string]bool
+	notes    int
+	workers  int
+}
+
+func (m *migration) save() runState {
+	return runState{declared: maps.Clone(m.declared), notes: len(m.plan.Notes), workers: len(m.workerOrder)}
+}
+
+func (m *migration) restore(st runState) {
+	m.declared, m.plan.Notes = st.declared, m.plan.Notes[:st.notes]
+	for _, w := range m.workerOrder[st.workers:] {
+		delete(m.workers, w.key)
+	}
+	m.workerOrder = m.workerOrder[:st.workers]
+}
+
+// workerFor returns the worker of t's Lambda, making it (and checking its
+// Terraform renders) on first use. Activities an earlier migration wrote
+// for the Lambda are reused.
+func (m *migration) workerFor(t *terraform.Task, params bool) (*worker, error) {
+	taskToken := m.opts.Target == TargetECSTaskToken
+	lt, _ := lambdaOf(t)
+	ref := lt.ref
+	key := ref
+	if taskToken && params {
+		key += "+parameters"
+	}
+	if w := m.workers[key]; w != nil {
+		return w, nil
+	}
+	w := &worker{key: key, task: t, params: params}
+	existingKey := lt.arn
+	if taskToken && params {
+		existingKey += "+parameters"
+	}
+	if name, ok := m.existing[lt.arn]; ok && !taskToken {
+		w.name, w.reused = name, true
+		w.notes = []string{fmt.Sprintf("runs on aws_sfn_activity.%s, which an earlier migration wrote for %s", name, ref)}
+	} else if name, ok := m.existingTaskDefs[existingKey]; ok && taskToken {
+		w.name, w.reused = name, true
+		w.notes = []string{fmt.Sprintf("runs on aws_ecs_task_definition.%s, which an earlier migration wrote for %s", name, ref)}
+	} else {
+		w.name = m.workerName(ref, "")
+		w.path = filepath.Join(m.d.Root.Dir, w.name+"_ecs.tf")
+		var err error
+		if taskToken {
+			w.taskDef, w.notes, err = m.taskDefinition(w)
+		} else {
+			w.service, w.notes, err = m.service(w)
+		}
+		if err == nil {
+			_, err = w.emit()
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	m.workers[key] = w
+	m.workerOrder = append(m.workerOrder, w)
+	return w, nil
+}
+
+// emit renders the worker's new .tf file.
+func (w *worker) emit() ([]byte, error) {
+	if w.taskDef != nil {
+		w.taskDef.Serves = w.serves
+		return EmitTaskDefinition(w.taskDef)
+	}
+	w.service.Serves = w.serves
+	return EmitService(w.service)
 }
 
 func (m *migration) migrate(s *step) {
@@ -394,29 +572,68 @@ func (m *migration) migrate(s *step) {
 		m.refuse(s, "it is not a Task state")
 		return
 	}
-	if first.Target.Kind != terraform.TargetLambda {
-		why := first.Target.Why
-		if why == "" {
-			why = "it resolves to a " + first.Target.Kind.String()
-		}
-		m.refuse(s, "its Resource is not a Lambda migrate can identify (%s)", why)
-		return
-	}
-	for _, t := range s.tasks[1:] {
-		if t.Target.LambdaRef != first.Target.LambdaRef {
-			m.refuse(s, "its renderings reach different Lambdas (%s, %s); migrate them one at a time by hand", first.Target.LambdaRef, t.Target.LambdaRef)
+	// The file is edited once for every rendering: each must be in the
+	// root module, bind its template variables in a map literal migrate can
+	// add to, and reach a Lambda migrate can reference.
+	for _, t := range s.tasks {
+		if rn := t.Rendering; rn.Module != m.d.Root {
+			m.unsupported(s, rn.Attribute.SrcRange, "%s renders the workflow inside %s; migrate writes Terraform in the root module only: migrate that module's own folder, or render the workflow from the root module",
+				rn.BlockAddress(), rn.Module.Address())
 			return
 		}
 	}
 	for _, t := range s.tasks {
-		if t.Rendering.Module != m.d.Root {
-			m.refuse(s, "the workflow is rendered inside %s; migrate writes Terraform in the root module only", t.Rendering.Module.Address())
+		if rn := t.Rendering; rn.Kind == terraform.Templatefile && inTerraformDir(rn.TemplatePath) && len(rn.Call.Args) == 2 {
+			m.unsupported(s, rn.Call.Args[0].Range(), "the template %s is inside .terraform, where terraform init installs modules and would undo the edit: copy it into the deployment and render the copy",
+				m.plan.rel(rn.TemplatePath))
 			return
 		}
 	}
-	if first.Target.LambdaRef == "" {
-		m.refuse(s, "the Lambda behind %s is not a resource or Cumulus task output migrate can reference in Terraform", first.Target.Expr)
+	for _, t := range s.tasks {
+		if rn := t.Rendering; rn.Kind == terraform.Templatefile && rn.Map == nil && len(rn.Call.Args) == 2 {
+			vars := rn.Call.Args[1]
+			m.unsupported(s, vars.Range(), "the templatefile() variables of %s are %s, not a map literal migrate can add the activity's variable to; write them as { name = value, ... } in the call",
+				rn.BlockAddress(), exprText(m.d, vars))
+			return
+		}
+	}
+	for _, t := range s.tasks {
+		if t.Target.Kind == terraform.TargetLambda || isLambdaTask(t) {
+			continue
+		}
+		why := t.Target.Why
+		switch {
+		case why == "" && t.Target.Address != "":
+			why = "it resolves to " + t.Target.Address
+		case why == "":
+			why = "it resolves to a " + t.Target.Kind.String()
+		}
+		if t.Target.Kind == terraform.TargetUnknown && t.Target.ExprRange.Filename != "" {
+			m.unsupported(s, t.Target.ExprRange, "the Resource%s is %s, which migrate cannot follow to a Lambda (%s)", renderingPhrase(s, t), t.Target.Expr, why)
+			return
+		}
+		m.refuse(s, "its Resource%s is not a Lambda migrate can identify (%s)", renderingPhrase(s, t), why)
 		return
+	}
+	for _, t := range s.tasks {
+		if !isLambdaTask(t) {
+			if res := t.State.Resource; t.Target.Expr == "" && res != nil && res.Node != nil {
+				// A Lambda ARN written into the workflow: there is no
+				// Terraform object to give the worker and no map to bind.
+				how := "write ${NAME} and bind NAME = aws_lambda_function.X.arn in the templatefile() map"
+				if t.Rendering.Kind == terraform.Heredoc {
+					how = "write ${aws_lambda_function.X.arn}"
+				}
+				m.unsupported(s, terraform.HCLRange(res.Node.Range), "the Resource is the literal ARN %s; migrate needs a Terraform reference to the Lambda: %s", res.Raw, how)
+				return
+			}
+			if t.Target.ExprRange.Filename != "" {
+				m.unsupported(s, t.Target.ExprRange, "the Lambda behind %s%s is not a resource or Cumulus task output migrate can reference in Terraform (write the map value as aws_lambda_function.NAME.arn or module.NAME.TASK.task_arn)", t.Target.Expr, renderingPhrase(s, t))
+			} else {
+				m.refuse(s, "the Lambda behind %s%s is not a resource or Cumulus task output migrate can reference in Terraform", t.Target.Expr, renderingPhrase(s, t))
+			}
+			return
+		}
 	}
 	taskToken := m.opts.Target == TargetECSTaskToken
 	if taskToken {
@@ -427,56 +644,59 @@ func (m *migration) migrate(s *step) {
 			return
 		}
 	}
-
-	name := m.names[s.file+"#"+s.pointer]
-	if r.Kind == terraform.Templatefile {
-		for _, t := range s.tasks {
-			if t.Rendering.Map == nil {
-				m.refuse(s, "the templatefile() vars of %s are not a literal map migrate can add to", t.Rendering.BlockAddress())
-				return
-			}
-		}
-	}
-	spec := TaskRewrite{TimeoutSeconds: m.opts.TimeoutSeconds, HeartbeatSeconds: m.opts.HeartbeatSeconds}
-	// What the templatefile() map gets (templatefile style), or what the
-	// heredoc interpolates directly.
-	var entries []mapEntry
-	clusterExpr := m.clusterARN()
-	switch {
-	case taskToken:
-		tt := &TaskTokenRewrite{LaunchType: LaunchTypeEC2, Container: name,
-			Cluster: "${" + clusterExpr + "}", TaskDefinition: "${aws_ecs_task_definition." + name + ".arn}"}
-		if r.Kind == terraform.Templatefile {
-			tt.Cluster, tt.TaskDefinition = "${"+name+"_cluster_arn}", "${"+name+"_task_definition_arn}"
-			entries = []mapEntry{{name + "_cluster_arn", clusterExpr}, {name + "_task_definition_arn", "aws_ecs_task_definition." + name + ".arn"}}
-		}
-		spec.TaskToken = tt
-	case r.Kind == terraform.Templatefile:
-		spec.Resource = "${" + name + "_activity_arn}"
-		entries = []mapEntry{{name + "_activity_arn", "aws_sfn_activity." + name + ".id"}}
-	default:
-		spec.Resource = "${aws_sfn_activity." + name + ".id}"
-	}
 	f, err := m.file(s.file)
 	if err != nil {
 		m.refuse(s, "cannot read %s: %v", s.file, err)
 		return
 	}
-	var res *TaskResult
-	var refusal *Refusal
+
+	// The rewrite of the state. Templatefile style: the state reads
+	// template variables, and each rendering's map binds them to the
+	// worker of the Lambda that rendering reaches. Heredoc style (one
+	// rendering): the state names its worker directly.
+	spec := TaskRewrite{TimeoutSeconds: m.opts.TimeoutSeconds, HeartbeatSeconds: m.opts.HeartbeatSeconds}
+	clusterExpr := m.clusterARN()
+	var resourceVar, clusterVar, taskDefVar string
+	name := func(w *worker) string { return SnakeCase(s.name) } // provisional, until the heredoc's worker is known
+	setNames := func(w *worker) {
+		switch {
+		case taskToken:
+			tt := &TaskTokenRewrite{LaunchType: LaunchTypeEC2, Container: TaskTokenContainer,
+				Cluster: "${" + clusterExpr + "}", TaskDefinition: "${aws_ecs_task_definition." + name(w) + ".arn}"}
+			if r.Kind == terraform.Templatefile {
+				tt.Cluster, tt.TaskDefinition = "${"+clusterVar+"}", "${"+taskDefVar+"}"
+			}
+			spec.TaskToken = tt
+		case r.Kind == terraform.Templatefile:
+			spec.Resource = "${" + resourceVar + "}"
+		default:
+			spec.Resource = "${aws_sfn_activity." + name(w) + ".id}"
+		}
+	}
+	if r.Kind == terraform.Templatefile {
+		if taskToken {
+			clusterVar = m.templateVar(s, f.before, "_cluster_arn")
+			taskDefVar = m.templateVar(s, f.before, "_task_definition_arn")
+		} else {
+			resourceVar = m.templateVar(s, f.before, "_activity_arn")
+		}
+	}
 	var bodyKey [2]int // a heredoc's body in its .tf file
 	if r.Kind != terraform.Templatefile {
 		bodyKey = [2]int{r.Body.Start.Byte, r.Body.End.Byte}
 	}
-	if r.Kind == terraform.Templatefile {
-		res, refusal, err = RewriteTask(f.current, workflow.Options{Filename: s.file}, s.pointer, spec)
-	} else {
+	rewrite := func() (*TaskResult, *Refusal, error) {
+		if r.Kind == terraform.Templatefile {
+			return RewriteTask(f.current, workflow.Options{Filename: s.file}, s.pointer, spec)
+		}
 		body, ok := f.bodies[bodyKey]
 		if !ok {
 			body = f.before[bodyKey[0]:bodyKey[1]]
 		}
-		res, refusal, err = RewriteTask(body, workflow.Options{Filename: s.file, Base: workflow.Pos{Line: r.Body.Start.Line, Column: r.Body.Start.Column, Byte: r.Body.Start.Byte}}, s.pointer, spec)
+		return RewriteTask(body, workflow.Options{Filename: s.file, Base: workflow.Pos{Line: r.Body.Start.Line, Column: r.Body.Start.Column, Byte: r.Body.Start.Byte}}, s.pointer, spec)
 	}
+	setNames(nil)
+	res, refusal, err := rewrite()
 	switch {
 	case err != nil:
 		m.refuse(s, "%v", err)
@@ -495,84 +715,128 @@ func (m *migration) migrate(s *step) {
 		m.plan.Steps = append(m.plan.Steps, o)
 		return
 	}
+
 	// Everything that can refuse the step happens before any of its edits
-	// are recorded: a refused step changes no file.
+	// are recorded: a refused step changes no file and leaves no worker.
+	saved := m.save()
+	fail := func(format string, args ...any) {
+		m.restore(saved)
+		m.refuse(s, format, args...)
+	}
+	workers := make([]*worker, len(s.tasks))
+	for i, t := range s.tasks {
+		w, err := m.workerFor(t, res.ParametersMoved)
+		if err != nil {
+			fail("%v", err)
+			return
+		}
+		workers[i] = w
+	}
+	if r.Kind != terraform.Templatefile {
+		name = func(w *worker) string { return w.name }
+		setNames(workers[0])
+		// The same rewrite with the worker's name: it cannot refuse now
+		// that the provisional one did not, but a failure is still said.
+		res, refusal, err = rewrite()
+		switch {
+		case err != nil:
+			fail("%v", err)
+			return
+		case refusal != nil:
+			fail("%s", refusal.Reason)
+			return
+		}
+	}
 	type mapEdit struct {
 		file  *pendingFile
 		edits []Edit
 	}
 	var mapEdits []mapEdit
 	if r.Kind == terraform.Templatefile {
-		for _, t := range s.tasks {
+		for i, t := range s.tasks {
+			w := workers[i]
+			entries := []mapEntry{{resourceVar, "aws_sfn_activity." + w.name + ".id"}}
+			if taskToken {
+				entries = []mapEntry{{clusterVar, clusterExpr}, {taskDefVar, "aws_ecs_task_definition." + w.name + ".arn"}}
+			}
 			mapFile, err := m.file(t.Rendering.Map.SrcRange.Filename)
 			if err != nil {
-				m.refuse(s, "%v", err)
+				fail("%v", err)
 				return
 			}
 			edits, err := mapEntriesEdits(mapFile.before, t.Rendering.Map, entries)
 			if err != nil {
-				m.refuse(s, "%v", err)
+				fail("%v", err)
 				return
 			}
 			mapEdits = append(mapEdits, mapEdit{mapFile, edits})
 		}
 	}
-	path := filepath.Join(m.d.Root.Dir, s.workflow+"_"+SnakeCase(s.name)+"_ecs.tf")
-	if _, err := os.Stat(path); err == nil {
-		m.refuse(s, "%s already exists", path)
-		return
-	}
-	if m.files[path] != nil {
-		m.refuse(s, "%s is already written for another step of this run", path)
-		return
-	}
-	// Declarations made for a step that is then refused must be made again
-	// by the next step, so they are rolled back with it.
-	declared := maps.Clone(m.declared)
-	planNotes := len(m.plan.Notes)
-	var tf []byte
-	var notes []string
-	if taskToken {
-		tf, notes, err = m.taskDefinition(s, name, first, res.ParametersMoved)
-	} else {
-		tf, notes, err = m.service(s, name, first)
-	}
-	if err != nil {
-		m.declared, m.plan.Notes = declared, m.plan.Notes[:planNotes]
-		m.refuse(s, "%v", err)
-		return
-	}
+
 	if r.Kind == terraform.Templatefile {
 		f.current = res.Source
+		if m.templateVars[s.file] == nil {
+			m.templateVars[s.file] = map[string]bool{}
+		}
+		for _, v := range []string{resourceVar, clusterVar, taskDefVar} {
+			if v != "" {
+				m.templateVars[s.file][v] = true
+			}
+		}
 	} else {
 		f.bodies[bodyKey] = res.Source
 	}
 	for _, me := range mapEdits {
 		me.file.edits = append(me.file.edits, me.edits...)
 	}
-	nf := &pendingFile{path: path, current: tf, isNew: true}
-	m.files[path] = nf
-	m.order = append(m.order, path)
 	o := m.outcome(s, first)
-	o.Status, o.Notes = StepMigrated, append(res.Notes, notes...)
+	o.Status, o.Notes = StepMigrated, res.Notes
+	if r.Kind == terraform.Templatefile && outside(m.d.Dir, s.file) {
+		// templatefile() fails on a variable its map lacks: any other
+		// deployment rendering the file must bind the new one too.
+		var added []string
+		for _, v := range []string{resourceVar, clusterVar, taskDefVar} {
+			if v != "" {
+				added = append(added, v)
+			}
+		}
+		o.Notes = append(o.Notes, fmt.Sprintf("%s is outside the deployment folder: another deployment that renders it must bind %s too, or its terraform plan fails", m.plan.rel(s.file), strings.Join(added, " and ")))
+	}
+	o.TemplateVariable = resourceVar
 	if taskToken {
-		o.TaskDefinition = name
-	} else {
-		o.Activity = name
+		o.TemplateVariable = taskDefVar
+	}
+	told := map[*worker]bool{}
+	for i, w := range workers {
+		if taskToken {
+			o.TaskDefinitions = append(o.TaskDefinitions, w.name)
+		} else {
+			o.Activities = append(o.Activities, w.name)
+		}
+		w.serves = append(w.serves, fmt.Sprintf("%s of %s (%s)", s.name, filepath.Base(s.file), s.tasks[i].Rendering.BlockAddress()))
+		if !told[w] {
+			told[w] = true
+			o.Notes = append(o.Notes, w.notes...)
+			w.notes = nil // said once, on the first step the worker runs
+		}
 	}
 	m.plan.Steps = append(m.plan.Steps, o)
 }
 
-// service fills and renders the ECS Terraform of a migrated step.
-func (m *migration) service(s *step, name string, t *terraform.Task) ([]byte, []string, error) {
+// service fills the ECS Terraform of a new activity worker.
+func (m *migration) service(w *worker) (*ServiceSpec, []string, error) {
 	var notes []string
+	t := w.task
+	lt, _ := lambdaOf(t)
 	spec := &ServiceSpec{
-		Name: name, StepName: s.name, Workflow: filepath.Base(s.file),
+		Name: w.name, DisplayName: CamelCase(w.name), Lambda: lt.ref,
 		Image: m.opts.Image, DesiredCount: m.opts.DesiredCount, Autoscale: m.opts.Autoscale,
 		HeartbeatMillis:  m.opts.HeartbeatSeconds * 1000 / 4,
-		LastModifiedExpr: t.Target.LastModifiedExpr,
+		LastModifiedExpr: lt.lastModified, LambdaARNExpr: lt.arn,
 	}
-	spec.LambdaARNExpr = lambdaARNExpr(t)
+	if lt.note != "" {
+		notes = append(notes, lt.note)
+	}
 	src, err := m.moduleSource()
 	if err != nil {
 		return nil, nil, err
@@ -591,8 +855,7 @@ func (m *migration) service(s *step, name string, t *terraform.Task) ([]byte, []
 	spec.DeclareImageVariable = spec.Image == "" && m.declareVariable(WorkerImageVariable, "declared variable "+WorkerImageVariable+" (no default): terraform plan asks for the worker image built from Dockerfile.worker; --image cumuluss/cumulus-ecs-task:2.1.0 keeps Cumulus's Node.js-only worker")
 	spec.DeclareRoleVariable = m.declareVariable(InstanceRoleVariable, "the Cumulus ECS instance role lacks states:SendTaskHeartbeat: an aws_iam_role_policy grants it on var."+InstanceRoleVariable+" (declared, no default)")
 	spec.DeclareRegion = m.declareRegion()
-	out, err := EmitService(spec)
-	return out, notes, err
+	return spec, notes, nil
 }
 
 // declarePrefix reports whether this step's file declares var.prefix, which
@@ -637,15 +900,6 @@ func (m *migration) declareRegion() bool {
 	return true
 }
 
-// lambdaARNExpr is the Terraform expression of the Lambda's ARN: the
-// Cumulus task output's task_arn, or the resource's arn.
-func lambdaARNExpr(t *terraform.Task) string {
-	if strings.HasPrefix(t.Target.LambdaRef, "module.") {
-		return t.Target.LambdaRef + ".task_arn"
-	}
-	return t.Target.LambdaRef + ".arn"
-}
-
 // tagsExpr is what new resources are tagged with: the deployment's own
 // tags when it has them.
 func (m *migration) tagsExpr() string {
@@ -687,14 +941,16 @@ func (m *migration) sizing(t *terraform.Task) (cpu, reservation int, notes []str
 	return cpu, reservation, notes
 }
 
-// taskDefinition fills and renders the Terraform of a step migrated to
-// ecs-task-token: the one-shot worker's task definition, its log group,
-// and the two IAM policies.
-func (m *migration) taskDefinition(s *step, name string, t *terraform.Task, parameters bool) ([]byte, []string, error) {
+// taskDefinition fills the Terraform of a new ecs-task-token worker: the
+// one-shot worker's task definition, its log group, and the two IAM
+// policies.
+func (m *migration) taskDefinition(w *worker) (*TaskDefinitionSpec, []string, error) {
 	var notes []string
+	t, name := w.task, w.name
+	lt, _ := lambdaOf(t)
 	spec := &TaskDefinitionSpec{
-		Name: name, StepName: s.name, Workflow: filepath.Base(s.file),
-		LambdaARNExpr: lambdaARNExpr(t), Image: m.opts.Image, Parameters: parameters,
+		Name: name, DisplayName: CamelCase(name), Lambda: lt.ref,
+		LambdaARNExpr: lt.arn, Image: m.opts.Image, Parameters: w.params,
 		HeartbeatMillis: m.opts.HeartbeatSeconds * 1000 / 4,
 		TagsExpr:        m.tagsExpr(),
 	}
@@ -706,15 +962,14 @@ func (m *migration) taskDefinition(s *step, name string, t *terraform.Task, para
 	spec.CPU, spec.MemoryReservation, sizeNotes = m.sizing(t)
 	notes = append(notes, sizeNotes...)
 	notes = append(notes,
-		fmt.Sprintf("wrote aws_ecs_task_definition.%s (EC2, container %q running stepshift worker --task-token-env once per execution) and aws_cloudwatch_log_group.%s_worker", name, name, name),
+		fmt.Sprintf("wrote aws_ecs_task_definition.%s (EC2, container %q running stepshift worker --task-token-env once per execution) and aws_cloudwatch_log_group.%s_worker", name, TaskTokenContainer, name),
 		fmt.Sprintf("IAM: aws_iam_role_policy.%s_run_task grants the state machine role ecs:RunTask on the task definition and iam:PassRole to ECS tasks; aws_iam_role_policy.%s_worker grants the ECS instance role states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat, lambda:GetFunction on the Lambda, lambda:GetLayerVersion and the log group", name, name))
 
 	spec.DeclareImageVariable = spec.Image == "" && m.declareVariable(WorkerImageVariable, "declared variable "+WorkerImageVariable+" (no default): terraform plan asks for the worker image built from Dockerfile.worker (Cumulus's cumulus-ecs-task image has no one-shot mode)")
 	spec.DeclareRoleVariable = m.declareVariable(InstanceRoleVariable, "the one-shot workers answer with the ECS instance role's credentials (the task definitions set no task role, so the handlers keep the permissions Cumulus's ECS tasks have): aws_iam_role_policy grants on var."+InstanceRoleVariable+" (declared, no default)")
 	spec.DeclareStateMachineRoleVariable = m.declareVariable(StateMachineRoleVariable, "the state machines need ecs:RunTask and iam:PassRole: aws_iam_role_policy grants them on var."+StateMachineRoleVariable+" (declared, no default; Cumulus names that role <prefix>-steprole)")
 	spec.DeclareRegion = m.declareRegion()
-	out, err := EmitTaskDefinition(spec)
-	return out, notes, err
+	return spec, notes, nil
 }
 
 // moduleSource pins cumulus_ecs_service to the release the deployment
@@ -761,8 +1016,50 @@ func (m *migration) clusterARN() string {
 	return "var." + ClusterVariable
 }
 
-// finish turns the pending files into the plan's changes.
+// outside reports whether path is outside the folder dir.
+func outside(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// inTerraformDir reports whether path is inside a .terraform folder.
+func inTerraformDir(path string) bool {
+	for _, part := range strings.Split(filepath.ToSlash(path), "/") {
+		if part == ".terraform" {
+			return true
+		}
+	}
+	return false
+}
+
+// exprText is an expression as written in its .tf file, on one line and
+// cut at 80 characters.
+func exprText(d *terraform.Deployment, expr hclsyntax.Expression) string {
+	rng := expr.Range()
+	if f := d.Files[rng.Filename]; f != nil && rng.End.Byte <= len(f.Bytes) {
+		text := strings.Join(strings.Fields(string(rng.SliceBytes(f.Bytes))), " ")
+		if r := []rune(text); len(r) > 80 {
+			text = string(r[:77]) + "..."
+		}
+		return text
+	}
+	return "an expression"
+}
+
+// finish turns the pending files into the plan's changes: each new
+// worker's file, now that it knows every step it serves, and the edits.
 func (m *migration) finish() error {
+	for _, w := range m.workerOrder {
+		if w.reused {
+			continue
+		}
+		tf, err := w.emit()
+		if err != nil {
+			return err
+		}
+		m.files[w.path] = &pendingFile{path: w.path, current: tf, isNew: true}
+		m.order = append(m.order, w.path)
+	}
 	for _, path := range m.order {
 		f := m.files[path]
 		c := &FileChange{Path: path, Before: f.before, Mode: 0o644}

@@ -63,8 +63,8 @@ func TestMigrateTaskTokenAllLambda(t *testing.T) {
 	for _, s := range plan.Steps {
 		if s.Status == StepMigrated {
 			migrated++
-			if s.TaskDefinition == "" || s.Activity != "" {
-				t.Errorf("%s: migrated to %q/%q", s.State, s.TaskDefinition, s.Activity)
+			if len(s.TaskDefinitions) != len(s.Renderings) || len(s.Activities) != 0 {
+				t.Errorf("%s: migrated to %q/%q", s.State, s.TaskDefinitions, s.Activities)
 			}
 		}
 	}
@@ -335,10 +335,10 @@ func TestRewriteEveryCorpusTaskToTaskToken(t *testing.T) {
 
 func TestEmitTaskDefinitionParsesAndIsFormatted(t *testing.T) {
 	for _, spec := range []*TaskDefinitionSpec{
-		{Name: "queue_granules", StepName: "QueueGranules", Workflow: "parse_pdr_workflow.asl.json", LambdaARNExpr: "module.cumulus.queue_granules_task.task_arn",
+		{Name: "queue_granules", DisplayName: "QueueGranules", Serves: []string{"QueueGranules of parse_pdr_workflow.asl.json (module.parse_pdr_workflow)"}, LambdaARNExpr: "module.cumulus.queue_granules_task.task_arn",
 			CPU: 1741, MemoryReservation: 3008, HeartbeatMillis: 75000, Parameters: true, TagsExpr: "local.tags",
 			DeclareImageVariable: true, DeclareRoleVariable: true, DeclareStateMachineRoleVariable: true, DeclareClusterVariable: true, DeclareRegion: true},
-		{Name: "sync", StepName: "Sync", LambdaARNExpr: "aws_lambda_function.s.arn", Image: "123.dkr.ecr.us-east-1.amazonaws.com/stepshift-worker:python3.12",
+		{Name: "sync", DisplayName: "Sync", LambdaARNExpr: "aws_lambda_function.s.arn", Image: "123.dkr.ecr.us-east-1.amazonaws.com/stepshift-worker:python3.12",
 			CPU: 580, MemoryReservation: 1024, HeartbeatMillis: 1000},
 	} {
 		out, err := EmitTaskDefinition(spec)
@@ -353,8 +353,8 @@ func TestEmitTaskDefinitionParsesAndIsFormatted(t *testing.T) {
 		}
 		text := string(out)
 		for _, want := range []string{
-			`resource "aws_ecs_task_definition" "` + spec.Name + `"`, `family = "${var.prefix}-` + spec.StepName + `"`,
-			`name              = "` + spec.Name + `"`, "memoryReservation = " + itoa(spec.MemoryReservation),
+			`resource "aws_ecs_task_definition" "` + spec.Name + `"`, `family = "${var.prefix}-` + spec.DisplayName + `"`,
+			`name              = "` + TaskTokenContainer + `"`, "memoryReservation = " + itoa(spec.MemoryReservation),
 			`"stepshift",`, `"--task-token-env",`, `"STEPSHIFT_TASK_TOKEN",`, `"--input-env",`, `"STEPSHIFT_INPUT",`, `"--lambda-arn",`, spec.LambdaARNExpr + ",",
 			`name  = "AWS_DEFAULT_REGION"`, `"ecs:RunTask"`, `"iam:PassRole"`, `role = var.` + StateMachineRoleVariable,
 			`"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"`, `role = var.` + InstanceRoleVariable,

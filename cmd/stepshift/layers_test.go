@@ -17,10 +17,12 @@ var allowedImports = map[string][]string{
 	"usage":                   nil,
 	"runtime":                 nil,
 	"terraform":               {"workflow"},
+	"execute":                 {"workflow"},
 	"terraform/terraformtest": {"internal/standin"},
 	"deployed":                {"terraform", "usage"},
 	"lint":                    {"schemas", "terraform", "usage", "workflow"},
-	"lint/report":             {"lint", "workflow"},
+	"lint/report":             {"graph", "lint", "workflow"},
+	"graph":                   {"workflow"},
 	"transpile":               {"terraform", "workflow"},
 	"internal/standin":        nil,
 }

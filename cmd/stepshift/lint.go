@@ -105,7 +105,11 @@ func lintAction(c *cli.Context) error {
 		return usageErrorf("--fail-on: %v", err)
 	}
 	color := !c.Bool("no-color") && os.Getenv("NO_COLOR") == "" && isTerminal(c.App.Writer)
-	rep, err := report.New(c.String("format"), report.Options{Color: color, Summary: c.Bool("summary")})
+	ropts := report.Options{Color: color, Summary: c.Bool("summary")}
+	if strings.EqualFold(c.String("format"), "github") {
+		ropts.StepSummary = os.Getenv("GITHUB_STEP_SUMMARY")
+	}
+	rep, err := report.New(c.String("format"), ropts)
 	if err != nil {
 		return usageErrorf("--format: %v", err)
 	}
@@ -162,8 +166,11 @@ func lintAction(c *cli.Context) error {
 	for _, r := range lint.Rules() {
 		in.Rules = append(in.Rules, report.RuleInfo{ID: r.ID, Summary: r.Summary, HelpURI: report.HelpURI(r.ID), DefaultSeverity: r.Severity, AWSCode: r.AWSCode})
 	}
-	if c.Bool("summary") || c.String("format") == "json" {
+	if c.Bool("summary") || c.String("format") == "json" || ropts.StepSummary != "" {
 		in.Summary = summaryRows(run.units, findings)
+	}
+	if ropts.StepSummary != "" {
+		in.Graphs = findingGraphs(run.units, findings)
 	}
 	if err := rep.Report(run.stdout, in); err != nil {
 		return internalErrorf("writing the report: %v", err)

@@ -27,7 +27,7 @@ func init() {
 			"--write applies all of it atomically, --check exits 1 when a migration is pending,\n" +
 			"--out DIR writes a migrated copy of the deployment. See docs/migrate.md.",
 		Flags: append([]cli.Flag{
-			&cli.StringSliceFlag{Name: "step", Usage: "migrate the Task state `NAME` (File.asl.json:NAME when several workflows have one); repeatable"},
+			&cli.StringSliceFlag{Name: "step", Usage: "migrate every Task state called `NAME` (File.asl.json:NAME: only that workflow file's); repeatable"},
 			&cli.BoolFlag{Name: "all-lambda", Usage: "migrate every Lambda Task state"},
 			&cli.BoolFlag{Name: "over-limit", Usage: "migrate every Task with an error-level Lambda limit or usage finding"},
 			&cli.StringFlag{Name: "target", Value: transpile.TargetActivity, Usage: "activity (the Cumulus recipe: a polled activity) or ecs-task-token (ecs:runTask.waitForTaskToken: one ECS task per execution, for steps whose input a CMA ReplaceConfig keeps small)"},
@@ -40,6 +40,7 @@ func init() {
 			&cli.BoolFlag{Name: "write", Usage: "apply the changes (atomically: all files or none)"},
 			&cli.BoolFlag{Name: "check", Usage: "exit 1 when a migration is pending, change nothing"},
 			&cli.StringFlag{Name: "out", Usage: "write a migrated copy of the deployment to `DIR`"},
+			&cli.StringFlag{Name: "graph", Usage: "also write a Markdown `FILE` with before/after Mermaid graphs of each changed workflow (stdout's diff is unchanged)"},
 			&cli.StringSliceFlag{Name: "var-file", Usage: "Terraform variable file, as terraform -var-file"},
 			&cli.StringSliceFlag{Name: "var", Usage: "Terraform variable NAME=VALUE, as terraform -var"},
 		}, evidenceFlags()...),
@@ -134,6 +135,11 @@ func migrateAction(c *cli.Context) error {
 		}
 		return internalErrorf("%v", err)
 	}
+	if p := c.String("graph"); p != "" {
+		if err := writeMigrateGraph(p, d, plan); err != nil {
+			return internalErrorf("--graph %s: %v", p, err)
+		}
+	}
 	out, errw := c.App.Writer, c.App.ErrWriter
 	switch {
 	case c.Bool("check"):
@@ -151,6 +157,11 @@ func migrateAction(c *cli.Context) error {
 			fmt.Fprintf(out, "wrote %d file(s)\n", len(plan.Changes))
 		}
 	case c.IsSet("out"):
+		for _, ch := range plan.Changes {
+			if rel, err := filepath.Rel(dir, ch.Path); err != nil || strings.HasPrefix(rel, "..") {
+				return usageErrorf("the migration edits %s, outside %s, and --out copies only the deployment folder: use --write, or the diff", ch.Path, dir)
+			}
+		}
 		if err := writeCopy(dir, c.String("out"), plan); err != nil {
 			return internalErrorf("%v", err)
 		}
@@ -159,6 +170,11 @@ func migrateAction(c *cli.Context) error {
 	default:
 		fmt.Fprint(out, plan.Diff())
 		fmt.Fprint(errw, plan.Summary())
+	}
+	if plan.Unsupported() {
+		// A step the Terraform around it keeps from migrating: the
+		// configuration has to change first (the summary says where).
+		return &exitError{code: exitUsage}
 	}
 	if plan.Refused() {
 		return &exitError{code: exitFindings}

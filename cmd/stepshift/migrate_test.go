@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stepshift/stepshift/terraform/terraformtest"
 )
 
 // reportLines writes n REPORT lines of one function, the last using peakMB
@@ -30,6 +32,8 @@ func reportLines(n, memoryMB, peakMB int, oom bool) string {
 // and --over-limit also moves a step whose only problem is in its logs.
 func TestMigrateSizesWorkersFromLogs(t *testing.T) {
 	inModuleRoot(t)
+	// DiscoverGranules is over-limit by its package size only.
+	terraformtest.EnsureBigZip(t)
 	logs := t.TempDir()
 	writeFile(t, logs, "ghrc-sit-QueueGranules.log", reportLines(10, 3008, 2950, false))
 	writeFile(t, logs, "ghrc-sit-ParsePdr.log", reportLines(10, 1024, 1024, true))
@@ -63,8 +67,8 @@ func TestMigrateSizesWorkersFromLogs(t *testing.T) {
 	if !strings.Contains(summary, "ParsePdr: migrated") {
 		t.Errorf("--over-limit --logs must move the step that ran out of memory:\n%s", summary)
 	}
-	if _, err := os.Stat(filepath.Join(deployment, "parse_pdr_workflow_parse_pdr_ecs.tf")); err == nil {
-		t.Errorf("--check wrote a file")
+	if written, _ := filepath.Glob(filepath.Join(deployment, "*_ecs.tf")); len(written) > 0 {
+		t.Errorf("--check wrote %v", written)
 	}
 }
 
@@ -97,9 +101,9 @@ func TestMigrateOverLimitFolderSpellings(t *testing.T) {
 	}
 	// SyncGranule is over a limit in one rendering of sync_granule_workflow
 	// only; the file is shared, so the other rendering (another Lambda)
-	// comes with it and the step is refused rather than half-migrated.
-	if !strings.Contains(want, "sync_granule_workflow.asl.json:5:5: SyncGranule: not migrated: its renderings reach different Lambdas") {
-		t.Errorf("a shared file's step must be judged with all its renderings:\n%s", want)
+	// comes with it, on its own Lambda's activity.
+	if !strings.Contains(want, "sync_granule_workflow.asl.json:5:5: SyncGranule: migrated to activity aws_sfn_activity.sync_granule (module.sync_granule_workflow), aws_sfn_activity.sync_granule_priority (module.sync_granule_priority_workflow)") {
+		t.Errorf("a shared file's step must be migrated with all its renderings:\n%s", want)
 	}
 	for _, spelling := range []string{"./" + deployment, deployment + "/"} {
 		code, got, errOut := runCLI(t, "", "migrate", "--over-limit", "--check", spelling)
@@ -153,5 +157,159 @@ func TestLogsThatMatchNoTaskAreNoted(t *testing.T) {
 	}
 	if !strings.Contains(out, `"sit-ParsePdr"`) || !strings.Contains(out, "[usage-memory]") {
 		t.Errorf("the readable file's evidence must still count:\n%s", out)
+	}
+}
+
+// lintErrorKeys runs the real `stepshift lint` on dir and returns its
+// error-level findings as "file [rule]" (positions move with a migration).
+// A lint that cannot run (exit 2 or 3) fails the test.
+func lintErrorKeys(t *testing.T, dir string) map[string]bool {
+	t.Helper()
+	code, out, errOut := runCLI(t, "", "lint", "--format", "compact", dir)
+	if code != exitClean && code != exitFindings {
+		t.Fatalf("lint %s: exit %d\n%s", dir, code, errOut)
+	}
+	keys := map[string]bool{}
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.Contains(line, ": error: ") {
+			continue
+		}
+		file := filepath.Base(strings.SplitN(line, ":", 2)[0])
+		rule := line[strings.LastIndex(line, " ["):]
+		keys[file+rule] = true
+	}
+	return keys
+}
+
+// copyDeploymentTree copies a fixture deployment to a temp folder, without
+// the generated >50 MB package zips (the copy is about migrate, not their size).
+func copyDeploymentTree(t *testing.T, src string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), filepath.Base(src))
+	err := filepath.WalkDir(src, func(path string, e os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if e.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if strings.HasPrefix(e.Name(), "big-") && strings.HasSuffix(e.Name(), ".zip") {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// TestMigrateStepEveryState is the README's `migrate --step SyncGranule`
+// on the bundled example: every SyncGranule state is migrated, the ones
+// reaching Cumulus's Lambda on one activity and the priority rendering of
+// sync_granule_workflow on its own Lambda's; the real lint of the result
+// has no error it did not have (the two over-limit errors are gone), and a
+// second run changes nothing. File.asl.json:NAME narrows the choice.
+func TestMigrateStepEveryState(t *testing.T) {
+	inModuleRoot(t)
+	deployment := copyDeploymentTree(t, filepath.Join("fixtures", "deployments", "cumulus-tf"))
+	before := lintErrorKeys(t, deployment)
+
+	_, narrowed, _ := runCLI(t, "", "migrate", "--step", "sync_granule_workflow.asl.json:SyncGranule", "--check", deployment)
+	if strings.Contains(narrowed, "ingest_granule_workflow") || !strings.Contains(narrowed, "sync_granule_workflow.asl.json:5:5: SyncGranule: migrated") {
+		t.Errorf("File.asl.json:NAME must narrow the choice to that file:\n%s", narrowed)
+	}
+
+	code, summary, errOut := runCLI(t, "", "migrate", "--step", "SyncGranule", "--write", deployment)
+	if code != exitClean {
+		t.Fatalf("exit %d\n%s\n%s", code, summary, errOut)
+	}
+	for _, want := range []string{
+		"ingest_granule_workflow.asl.json:5:5: SyncGranule: migrated to activity aws_sfn_activity.sync_granule\n",
+		"sync_granule_workflow.asl.json:5:5: SyncGranule: migrated to activity aws_sfn_activity.sync_granule (module.sync_granule_workflow), aws_sfn_activity.sync_granule_priority (module.sync_granule_priority_workflow)\n",
+	} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("the summary lacks %q:\n%s", want, summary)
+		}
+	}
+	for _, f := range []string{"sync_granule_ecs.tf", "sync_granule_priority_ecs.tf"} {
+		if _, err := os.Stat(filepath.Join(deployment, f)); err != nil {
+			t.Errorf("no %s: %v", f, err)
+		}
+	}
+
+	after := lintErrorKeys(t, deployment)
+	if !before["sync_granule_workflow.asl.json [lambda-memory]"] {
+		t.Fatalf("the example's over-limit SyncGranule error is not where this test expects it: %v", before)
+	}
+	for k := range after {
+		if !before[k] {
+			t.Errorf("the migration brought a new lint error: %s", k)
+		}
+	}
+	if after["sync_granule_workflow.asl.json [lambda-memory]"] || after["ingest_granule_workflow.asl.json [lambda-memory]"] {
+		t.Errorf("the migrated SyncGranule states are still linted as over Lambda's memory: %v", after)
+	}
+
+	code, again, _ := runCLI(t, "", "migrate", "--step", "SyncGranule", "--check", deployment)
+	if code != exitClean || strings.Count(again, "SyncGranule: already an activity") != 2 || !strings.Contains(again, "0 file(s) to change") {
+		t.Errorf("second run: exit %d, want every SyncGranule already an activity:\n%s", code, again)
+	}
+}
+
+// TestMigrateUnsupportedShapeIsExit2: a step the deployment's Terraform
+// keeps from migrating is a configuration problem: exit 2, with the .tf
+// position in the summary, and nothing written.
+func TestMigrateUnsupportedShapeIsExit2(t *testing.T) {
+	inModuleRoot(t)
+	deployment := filepath.Join("fixtures", "migrate", "unsupported")
+	code, out, errOut := runCLI(t, "", "migrate", "--step", "LocalVars", deployment)
+	if code != exitUsage {
+		t.Errorf("exit %d, want %d\n%s%s", code, exitUsage, out, errOut)
+	}
+	if !strings.Contains(errOut, "local_vars.asl.json:5:5: LocalVars: not migrated: main.tf:28:81: the templatefile() variables of module.local_vars_workflow are local.workflow_vars") {
+		t.Errorf("the summary must name the templatefile() variables' position:\n%s", errOut)
+	}
+	if out != "" {
+		t.Errorf("a refused step printed a diff:\n%s", out)
+	}
+}
+
+// TestMigrateOutRefusesFilesOutside: --out copies the deployment folder
+// only, so a migration that edits a template outside it is a usage error
+// (exit 2) that writes nothing.
+func TestMigrateOutRefusesFilesOutside(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"workflows", "dep"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile(t, filepath.Join(root, "workflows"), "a.asl.json", `{"StartAt": "S", "States": {"S": {"Type": "Task", "Resource": "${fn}", "End": true}}}`)
+	writeFile(t, filepath.Join(root, "dep"), "main.tf", `resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/x"
+  handler       = "index.handler"
+  runtime       = "nodejs20.x"
+}
+
+module "w" {
+  source                   = "https://github.com/nasa/cumulus/releases/download/v21.3.3/terraform-aws-cumulus-workflow.zip"
+  name                     = "w"
+  state_machine_definition = templatefile("${path.module}/../workflows/a.asl.json", { fn = aws_lambda_function.f.arn })
+}
+`)
+	out := filepath.Join(root, "out")
+	code, _, errOut := runCLI(t, "", "migrate", "--step", "S", "--out", out, filepath.Join(root, "dep"))
+	if code != exitUsage || !strings.Contains(errOut, "--out copies only the deployment folder") {
+		t.Errorf("exit %d, stderr %q; want exit %d naming the file outside", code, errOut, exitUsage)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("--out %s was written", out)
 	}
 }

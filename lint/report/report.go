@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/stepshift/stepshift/graph"
 	"github.com/stepshift/stepshift/lint"
 )
 
@@ -27,6 +28,7 @@ type Input struct {
 	Rules       []RuleInfo        // every rule that ran
 	Files       []string          // every file linted
 	Summary     []SummaryRow      // per-task table rows (nil = none)
+	Graphs      []*graph.Graph    // workflows drawn for the GitHub job summary (those with findings)
 	ToolVersion string
 }
 
@@ -34,6 +36,9 @@ type Input struct {
 type Options struct {
 	Color   bool // ANSI colour (the CLI decides: a TTY, no --no-color, NO_COLOR unset)
 	Summary bool // print the per-task table (text)
+	// StepSummary is the file the github format appends a Markdown job
+	// summary to ($GITHUB_STEP_SUMMARY); "" writes none.
+	StepSummary string
 }
 
 // Reporter writes one run's findings.
@@ -46,7 +51,7 @@ var constructors = map[string]func(Options) Reporter{
 	"compact": func(o Options) Reporter { return compactReporter{} },
 	"json":    func(o Options) Reporter { return jsonReporter{} },
 	"sarif":   func(o Options) Reporter { return sarifReporter{} },
-	"github":  func(o Options) Reporter { return githubReporter{} },
+	"github":  func(o Options) Reporter { return githubReporter{opts: o} },
 }
 
 // Formats lists the format names New accepts.

@@ -1,0 +1,170 @@
+package execute
+
+import (
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"strings"
+	"sync"
+
+	jsonata "github.com/blues/jsonata-go"
+)
+
+// queryError is a JSONata expression that failed: States.QueryEvaluationError.
+type queryError struct{ msg string }
+
+func (e *queryError) Error() string { return e.msg }
+
+// jsonataCache holds each expression compiled once per Machine. Eval works
+// on a copy, so the variables bound for one evaluation never leak into the next.
+type jsonataCache struct {
+	mu    sync.Mutex
+	exprs map[string]*jsonata.Expr
+}
+
+// isJSONataTemplate reports whether s is "{% expression %}".
+func isJSONataTemplate(s string) bool {
+	t := strings.TrimSpace(s)
+	return strings.HasPrefix(t, "{%") && strings.HasSuffix(t, "%}") && len(t) >= 4
+}
+
+func jsonataBody(s string) string {
+	t := strings.TrimSpace(s)
+	return strings.TrimSpace(t[2 : len(t)-2])
+}
+
+// eval evaluates one expression with $states and the visible variables bound.
+// An undefined result is (nil, false, nil).
+func (c *jsonataCache) eval(expr string, states map[string]any, vars *scope, r *rng) (any, bool, error) {
+	c.mu.Lock()
+	if c.exprs == nil {
+		c.exprs = map[string]*jsonata.Expr{}
+	}
+	compiled, ok := c.exprs[expr]
+	if !ok {
+		e, err := jsonata.Compile(expr)
+		if err != nil {
+			c.mu.Unlock()
+			return nil, false, &queryError{fmt.Sprintf("The JSONata expression '%s' is invalid: %v", expr, err)}
+		}
+		c.exprs[expr] = e
+		compiled = e
+	}
+	cp := *compiled
+	c.mu.Unlock()
+	bound := map[string]any{"states": jsonataValue(states)}
+	for s := vars; s != nil; s = s.parent {
+		for k, v := range s.vars {
+			if _, shadowed := bound[k]; !shadowed {
+				bound[k] = jsonataValue(v)
+			}
+		}
+	}
+	if err := cp.RegisterVars(bound); err != nil {
+		return nil, false, &queryError{err.Error()}
+	}
+	if err := cp.RegisterExts(awsJSONataFunctions(r)); err != nil {
+		return nil, false, &queryError{err.Error()}
+	}
+	v, err := evalSafely(&cp)
+	if errors.Is(err, jsonata.ErrUndefined) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, &queryError{fmt.Sprintf("An error occurred while evaluating the JSONata expression '%s': %v", expr, err)}
+	}
+	return normalize(v), true, nil
+}
+
+// evalSafely turns a panic inside the library into an evaluation error, so a
+// user's expression can never crash a run.
+func evalSafely(e *jsonata.Expr) (v any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	return e.Eval(nil)
+}
+
+// jsonataNull stands for JSON null: the library treats a nil interface as
+// "no value", and a typed nil pointer as null.
+var jsonataNull = (*struct{})(nil)
+
+func jsonataValue(v any) any {
+	switch x := v.(type) {
+	case nil:
+		return jsonataNull
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = jsonataValue(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = jsonataValue(e)
+		}
+		return out
+	}
+	return v
+}
+
+// awsJSONataFunctions are the functions Step Functions adds to JSONata:
+// $partition, $range, $hash, $random, $uuid and $parse.
+func awsJSONataFunctions(r *rng) map[string]jsonata.Extension {
+	return map[string]jsonata.Extension{
+		"partition": {Func: func(arr []any, size float64) ([]any, error) {
+			v, err := fnArrayPartition("$partition", []any{normalize(arr), size}, nil)
+			if err != nil {
+				return nil, err
+			}
+			return v.([]any), nil
+		}},
+		"range": {Func: func(start, end, step float64) ([]any, error) {
+			v, err := fnArrayRange("$range", []any{start, end, step}, nil)
+			if err != nil {
+				return nil, err
+			}
+			return v.([]any), nil
+		}},
+		"hash": {Func: func(data any, alg string) (string, error) {
+			s, ok := data.(string)
+			if !ok {
+				s = MarshalJSON(normalize(data))
+			}
+			var h hash.Hash
+			switch alg {
+			case "MD5":
+				h = md5.New()
+			case "SHA-1":
+				h = sha1.New()
+			case "SHA-256":
+				h = sha256.New()
+			case "SHA-384":
+				h = sha512.New384()
+			case "SHA-512":
+				h = sha512.New()
+			default:
+				return "", fmt.Errorf("unsupported hash algorithm %q", alg)
+			}
+			h.Write([]byte(s))
+			return hex.EncodeToString(h.Sum(nil)), nil
+		}},
+		"random": {Func: func() float64 { return r.float() }},
+		"uuid":   {Func: func() string { return r.uuid() }},
+		"parse": {Func: func(s string) (any, error) {
+			v, err := ParseJSON([]byte(s))
+			if err != nil {
+				return nil, err
+			}
+			return jsonataValue(v), nil
+		}},
+	}
+}

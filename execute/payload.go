@@ -1,0 +1,199 @@
+package execute
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// selectPath evaluates a JSONPath against the input, the context object
+// ("$$") or a variable ("$name").
+func selectPath(p *Path, input any, context contextFn, vars *scope) (any, error) {
+	switch {
+	case p.Context:
+		return p.Select(context())
+	case p.Var != "":
+		v, ok := vars.get(p.Var)
+		if !ok {
+			return nil, fmt.Errorf("The variable '$%s' is not defined", p.Var)
+		}
+		return p.Select(v)
+	}
+	return p.Select(input)
+}
+
+// payload evaluates a payload template (Parameters, ResultSelector,
+// ItemSelector, JSONPath Assign): "key.$" members take the value of their
+// path or intrinsic function; other values are copied.
+func (r *runner) payload(s *stateRun, tmpl any, input any, item *mapItem, field string) (any, *execError) {
+	ctx := r.ctx(s, item)
+	return r.payloadValue(s, tmpl, input, ctx, field)
+}
+
+func (r *runner) payloadValue(s *stateRun, tmpl, input any, ctx contextFn, field string) (any, *execError) {
+	switch t := tmpl.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, v := range t {
+			if name, ok := strings.CutSuffix(k, ".$"); ok {
+				expr, isStr := v.(string)
+				if !isStr {
+					return nil, s.runtimeErr("The value of the field '%s' must be a path or an intrinsic function", k)
+				}
+				val, err := r.dynamicValue(s, expr, input, ctx, k)
+				if err != nil {
+					return nil, err
+				}
+				out[name] = val
+				continue
+			}
+			val, err := r.payloadValue(s, v, input, ctx, field)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = val
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(t))
+		for i, v := range t {
+			val, err := r.payloadValue(s, v, input, ctx, field)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = val
+		}
+		return out, nil
+	}
+	return tmpl, nil
+}
+
+func (r *runner) dynamicValue(s *stateRun, expr string, input any, ctx contextFn, key string) (any, *execError) {
+	if isIntrinsic(expr) {
+		c, err := r.m.cache.intrinsic(expr)
+		if err != nil {
+			return nil, &execError{"States.IntrinsicFailure", s.prefix() + fmt.Sprintf("The intrinsic function '%s' in the field '%s' is invalid: %v", expr, key, err)}
+		}
+		v, err := c.eval(&intrinsicEnv{input: input, context: ctx, vars: s.vars, rand: r.rnd})
+		if err != nil {
+			var ie *intrinsicError
+			if errors.As(err, &ie) {
+				return nil, &execError{"States.IntrinsicFailure", s.prefix() + fmt.Sprintf("Invalid arguments in %s: %s", c.Name, ie.msg)}
+			}
+			return nil, s.runtimeErr("The JSONPath in '%s' specified for the field '%s' could not be found in the input '%s'", expr, key, MarshalJSON(input))
+		}
+		return v, nil
+	}
+	p, err := r.m.cache.path(expr)
+	if err != nil {
+		return nil, s.runtimeErr("The value '%s' of the field '%s' is not a valid JSONPath: %v", expr, key, err)
+	}
+	v, err := selectPath(p, input, ctx, s.vars)
+	if err != nil {
+		if p.Var != "" {
+			return nil, s.runtimeErr("The variable '$%s' specified for the field '%s' is not defined", p.Var, key)
+		}
+		where := MarshalJSON(input)
+		if p.Context {
+			where = MarshalJSON(ctx())
+		}
+		return nil, s.runtimeErr("The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", expr, key, where)
+	}
+	return v, nil
+}
+
+// jsonataTemplate evaluates a JSONata field: every string "{% expr %}" inside
+// it is replaced by the expression's value; an object member whose
+// expression is undefined is left out.
+func (r *runner) jsonataTemplate(s *stateRun, tmpl any, states map[string]any, field string) (any, *execError) {
+	v, ok, err := r.jsonataValueOf(s, tmpl, states, field)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, &execError{"States.QueryEvaluationError", s.prefix() + fmt.Sprintf("The JSONata expression of the field '%s' returned nothing (undefined)", field)}
+	}
+	return v, nil
+}
+
+func (r *runner) jsonataValueOf(s *stateRun, tmpl any, states map[string]any, field string) (any, bool, *execError) {
+	switch t := tmpl.(type) {
+	case string:
+		if !isJSONataTemplate(t) {
+			return t, true, nil
+		}
+		v, ok, err := r.m.jsonata.eval(jsonataBody(t), states, s.vars, r.rnd)
+		if err != nil {
+			return nil, false, &execError{"States.QueryEvaluationError", s.prefix() + err.Error()}
+		}
+		return v, ok, nil
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, v := range t {
+			val, ok, err := r.jsonataValueOf(s, v, states, field)
+			if err != nil {
+				return nil, false, err
+			}
+			if ok {
+				out[k] = val
+			}
+		}
+		return out, true, nil
+	case []any:
+		out := make([]any, 0, len(t))
+		for _, v := range t {
+			val, ok, err := r.jsonataValueOf(s, v, states, field)
+			if err != nil {
+				return nil, false, err
+			}
+			if ok {
+				out = append(out, val)
+			}
+		}
+		return out, true, nil
+	}
+	return tmpl, true, nil
+}
+
+// parseCache keeps each path and intrinsic call of a payload template parsed
+// once per Machine; Run may be called from several goroutines.
+type parseCache struct {
+	mu         sync.Mutex
+	paths      map[string]*Path
+	intrinsics map[string]*intrinsic
+}
+
+func (c *parseCache) path(expr string) (*Path, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p, ok := c.paths[expr]; ok {
+		return p, nil
+	}
+	p, err := ParsePath(expr)
+	if err != nil {
+		return nil, err
+	}
+	if c.paths == nil {
+		c.paths = map[string]*Path{}
+	}
+	c.paths[expr] = p
+	return p, nil
+}
+
+func (c *parseCache) intrinsic(expr string) (*intrinsic, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f, ok := c.intrinsics[expr]; ok {
+		return f, nil
+	}
+	f, err := parseIntrinsic(expr)
+	if err != nil {
+		return nil, err
+	}
+	if c.intrinsics == nil {
+		c.intrinsics = map[string]*intrinsic{}
+	}
+	c.intrinsics[expr] = f
+	return f, nil
+}
