@@ -45,7 +45,8 @@ func FuzzLint(f *testing.F) {
 func FuzzParsePath(f *testing.F) {
 	for _, s := range []string{"$", "$$.Execution.Id", "$.a.b[0]", "$..x", "$.a[*]", "$.a[?(@.x == 1)]", "$.a[1:3:2]",
 		"$['a b'].c", "$var.x", "States.Format('{} \\'q\\' {}', $.a, States.UUID())", "States.MathAdd($.a, -1)",
-		"States.Array(1, 'x', true, null)", "States.Hash($.a, 'SHA-256')", "States.ArrayRange(1, 9, 2)"} {
+		"States.Array(1, 'x', true, null)", "States.Hash($.a, 'SHA-256')", "States.ArrayRange(1, 9, 2)",
+		"$.[0]", "$.['a b']", `$.foo\@bar.baz\[\[.\?pretty`, "$.items.length()", "$$.Map.Item.Value", "States.Format($tpl, $.a)"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -65,7 +66,8 @@ func FuzzParsePath(f *testing.F) {
 func FuzzCheckJSONata(f *testing.F) {
 	for _, s := range []string{"$states.input.x", "$sum($states.input.items.(price * qty))", "10 + * 2", "$a[?(@.x)]",
 		"($x := 1; $x + 1)", "function($v) { $v.id }", "/a\\/b/i", "`odd name`.x", "a ? b : c", "[1..3]", "$substring(?, 0, 2)",
-		"$l^(>price, <qty)", "function($v)<a<n>:n>{ $v }", "$ ~> |$|{'a': 1}, ['b']|"} {
+		"$x^(>price, <name)", "$ ~> | $ | {'a': 1}, ['b'] |", "phone", "$$.x",
+		"function($v)<a<n>:n>{ $v }"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -26,8 +26,9 @@ func CheckJSONata(expr string) *PathError {
 		at   int
 		call bool // a function call's parentheses: "?" placeholders are allowed
 		sort bool // an order-by "^( ... )": each term may start with "<" or ">"
-		fn   bool // a function definition's parameters: a signature "<...>" may follow
-		mid  bool // a transform "| pattern | update |" past its second "|"
+		// update: in a transform "| location | update |", past the location
+		update bool
+		fn     bool // a function definition's parameters: a signature "<...>" may follow
 	}
 	var stack []open
 	operand := true // the next token must be an operand
@@ -63,6 +64,23 @@ func CheckJSONata(expr string) *PathError {
 			stack = append(stack, open{c: c, at: i, call: c == '(' && !operand && !afterFunc, sort: c == '(' && sortOpen,
 				fn: c == '(' && afterFunc})
 			operand, justOpened, termStart, afterFunc = true, true, true, false
+			i++
+			continue
+		case c == '|' && operand:
+			// a transform "| location | update [, delete] |" opens
+			stack = append(stack, open{c: c, at: i})
+			operand, justOpened, termStart = true, true, true
+			i++
+			continue
+		case c == '|' && !operand && len(stack) > 0 && stack[len(stack)-1].c == '|':
+			top := &stack[len(stack)-1]
+			if !top.update { // the location ends; the update (and delete) follow
+				top.update = true
+				operand = true
+			} else {
+				stack = stack[:len(stack)-1]
+				operand = false
+			}
 			i++
 			continue
 		case (c == '<' || c == '>') && operand && atTerm && len(stack) > 0 && stack[len(stack)-1].sort:
@@ -106,23 +124,6 @@ func CheckJSONata(expr string) *PathError {
 					i = j + 1
 				}
 			}
-			continue
-		case c == '|' && operand:
-			// A transform "| pattern | update [, delete] |" in operand position.
-			stack = append(stack, open{c: c, at: i})
-			operand, justOpened = true, true
-			i++
-			continue
-		case c == '|' && len(stack) > 0 && stack[len(stack)-1].c == '|':
-			top := &stack[len(stack)-1]
-			if top.mid {
-				stack = stack[:len(stack)-1]
-				operand = false
-			} else {
-				top.mid = true
-				operand = true
-			}
-			i++
 			continue
 		case c == ',' || c == ';':
 			if len(stack) == 0 && c == ',' {
