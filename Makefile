@@ -4,7 +4,7 @@ PKGS     ?= ./...
 BIN      ?= bin/stepshift
 FUZZTIME ?= 10s
 
-.PHONY: build test bench bench-peers fuzz ci emulators docs lint-example tidy clean
+.PHONY: build test check corpus bench bench-peers fuzz ci emulators docs lint-example tidy clean
 
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/stepshift
@@ -12,6 +12,17 @@ build:
 test:
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 $(PKGS)
+
+# The inner loop: vet and the tests without the race detector (CI keeps -race
+# through `make test`); cached results are reused.
+check:
+	$(GO) vet $(PKGS)
+	$(GO) test $(PKGS)
+
+# Downloads the external test corpora pinned in testdata/corpus-manifest.tsv
+# into testdata/corpus (checked file by file against their SHA-256).
+corpus:
+	$(GO) run ./scripts/corpus
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

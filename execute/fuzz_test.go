@@ -14,11 +14,7 @@ import (
 // time out by invocation: the executor must never panic, and every failure
 // must be an execution result (or a missing mock), never a Go error.
 func FuzzRun(f *testing.F) {
-	var seeds []string
-	if corpus := filepath.Join(standin.ModuleRoot(), "..", "shared", "corpus", "cumulus", "workflows"); true {
-		files, _ := filepath.Glob(filepath.Join(corpus, "*.json"))
-		seeds = append(seeds, files...)
-	}
+	seeds := standin.OptionalCorpusFiles(f, "cumulus/workflows/*.json")
 	fixtures, _ := filepath.Glob(filepath.Join(standin.ModuleRoot(), "fixtures", "execute", "*.asl.json"))
 	seeds = append(seeds, fixtures...)
 	for _, s := range seeds {

@@ -28,7 +28,7 @@ func renderDOT(t *testing.T, bin string, paths ...string) []byte {
 	t.Helper()
 	path := strings.Join(paths, " ")
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin, append([]string{"-Tsvg"}, paths...)...)
+	cmd := standin.Command(t, bin, append([]string{"-Tsvg"}, paths...)...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("dot -Tsvg %s: %v\n%s", path, err, stderr.String())
@@ -59,7 +59,7 @@ func mermaidParse(t *testing.T, files ...string) (string, error) {
 	for i, f := range files {
 		abs[i], _ = filepath.Abs(f)
 	}
-	out, err := exec.Command("node", append([]string{filepath.Join(dir, "mermaid-parse.mjs")}, abs...)...).CombinedOutput()
+	out, err := standin.Command(t, "node", append([]string{filepath.Join(dir, "mermaid-parse.mjs")}, abs...)...).CombinedOutput()
 	return string(out), err
 }
 
@@ -92,11 +92,7 @@ func TestMermaidGoldensParse(t *testing.T) {
 // TestCorpusRenders draws every Cumulus workflow of the shared corpus,
 // large_workflow.asl.json among them, and has both renderers read them.
 func TestCorpusRenders(t *testing.T) {
-	dir := filepath.Join(standin.ModuleRoot(), "..", "shared", "corpus", "cumulus", "workflows")
-	paths, _ := filepath.Glob(filepath.Join(dir, "*.asl.json"))
-	if len(paths) == 0 {
-		t.Skipf("no corpus at %s", dir)
-	}
+	paths := standin.CorpusFiles(t, "cumulus/workflows/*.asl.json")
 	sawLarge := false
 	tmp := t.TempDir()
 	var mmds, dots []string
@@ -121,7 +117,7 @@ func TestCorpusRenders(t *testing.T) {
 		dots = append(dots, base+".dot")
 	}
 	if !sawLarge {
-		t.Errorf("large_workflow.asl.json is not in %s", dir)
+		t.Errorf("large_workflow.asl.json is not among the %d corpus workflows", len(paths))
 	}
 	t.Run("dot", func(t *testing.T) {
 		bin := dotBinary(t)

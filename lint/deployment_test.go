@@ -26,7 +26,8 @@ var goldenToday = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 func lintDeployment(t testing.TB, dir string, opts Options) []Finding {
 	t.Helper()
 	d := terraform.Load(dir, terraform.Options{})
-	fs := append(Lint(DeploymentUnits(d, nil), opts), TerraformFindings(d, opts.Config)...)
+	units := DeploymentUnits(d, nil)
+	fs := append(Lint(units, opts), TerraformFindingsFor(d, opts.Config, units, true)...)
 	SortFindings(fs)
 	return fs
 }
@@ -100,7 +101,7 @@ func lineDiff(want, got string) string {
 // compares every finding, with its related Terraform locations, with
 // lint.golden.
 func TestDeploymentGolden(t *testing.T) {
-	for _, name := range []string{"cumulus-tf", "heredoc", "python-nested"} {
+	for _, name := range []string{"cumulus-tf", "heredoc", "python-nested", "relative-paths", "module-output", "locals-definition", "workflow-module", "unknown-why", "template-data"} {
 		t.Run(name, func(t *testing.T) {
 			if name == "cumulus-tf" {
 				terraformtest.EnsureBigZip(t)

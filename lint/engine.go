@@ -112,7 +112,7 @@ func Lint(units []*Unit, opts Options) []Finding {
 		all = append(all, r...)
 	}
 	SortFindings(all)
-	return all
+	return mergeFunctionFacts(all)
 }
 
 // LintDocument lints one document alone; tests and the fuzz target use it.

@@ -20,7 +20,7 @@ func FuzzLint(f *testing.F) {
 			f.Add(b)
 		}
 	}
-	corpus, _ := filepath.Glob(filepath.Join(standin.ModuleRoot(), "..", "shared", "corpus", "cumulus", "workflows", "*.json"))
+	corpus := standin.OptionalCorpusFiles(f, "cumulus/workflows/*.json")
 	for _, s := range corpus[:min(len(corpus), 5)] {
 		if b, err := os.ReadFile(s); err == nil {
 			f.Add(b)

@@ -176,6 +176,11 @@ func (t taskFacts) lambdaLabel() string {
 	return "the Lambda"
 }
 
+// functionLabel names the function the way a finding about the function
+// itself (not one Task's use of it) does: the lambdaLabel, which names no
+// Task.
+func (t taskFacts) functionLabel() string { return t.lambdaLabel() }
+
 // migrateHint is the command that moves the step off Lambda.
 func (t taskFacts) migrateHint() string {
 	name := t.state.Name

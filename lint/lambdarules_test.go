@@ -2,14 +2,17 @@ package lint
 
 import (
 	"archive/zip"
+	"bytes"
 	"compress/flate"
 	"encoding/json"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stepshift/stepshift/deployed"
 	"github.com/stepshift/stepshift/terraform"
@@ -54,16 +57,14 @@ func writeZeroZip(t *testing.T, path string, size int64, entries map[string]stri
 	}
 	defer f.Close()
 	zw := zip.NewWriter(f)
-	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, flate.BestSpeed) })
-	w, err := zw.Create("index.js")
+	data, crc := zeroDeflate(t, size)
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "index.js", Method: zip.Deflate, CRC32: crc,
+		CompressedSize64: uint64(len(data)), UncompressedSize64: uint64(size)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	chunk := make([]byte, 1<<20)
-	for left := size; left > 0; left -= int64(len(chunk)) {
-		if _, err := w.Write(chunk[:min(int64(len(chunk)), left)]); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
 	}
 	for name, text := range entries {
 		w, err := zw.Create(name)
@@ -76,6 +77,89 @@ func writeZeroZip(t *testing.T, path string, size int64, entries map[string]stri
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// zeroDeflate returns a deflate stream of size zero bytes and their CRC-32.
+// Compressing hundreds of MB takes half a minute under -race, so the stream
+// is assembled from the compressed form of one MiB, flushed to a byte
+// boundary: after the first MiB every further MiB compresses to blocks that
+// only refer back to zeros, so the same bytes serve for each.
+func zeroDeflate(t *testing.T, size int64) ([]byte, uint32) {
+	t.Helper()
+	const mib = 1 << 20
+	zeros := make([]byte, mib)
+	var out, buf bytes.Buffer
+	fw, err := flate.NewWriter(&buf, flate.BestSpeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	segment := func(n int64) []byte { // the blocks for n more zeros
+		fw.Write(zeros[:n])
+		if err := fw.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		b := bytes.Clone(buf.Bytes())
+		buf.Reset()
+		return b
+	}
+	var crc uint32
+	var steady []byte // the blocks of one more MiB of zeros, after at least one MiB of them
+	for left, i := size, 0; left > 0; left, i = left-mib, i+1 {
+		n := min(left, mib)
+		crc = crc32.Update(crc, crc32.IEEETable, zeros[:n])
+		switch {
+		case i == 0 || n < mib:
+			out.Write(segment(n))
+		case steady == nil:
+			steady = segment(n)
+			out.Write(steady)
+		default:
+			out.Write(steady)
+		}
+	}
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out.Write(buf.Bytes())
+	return out.Bytes(), crc
+}
+
+// TestZeroZipDecodes: writeZeroZip's assembled stream is a valid zip entry
+// of exactly size zero bytes (the reader checks the CRC-32 at its end).
+func TestZeroZipDecodes(t *testing.T) {
+	for _, size := range []int64{0, 1, 1 << 10, 1 << 20, 1<<20 + 5, 3<<20 + 12345} {
+		p := filepath.Join(t.TempDir(), "z.zip")
+		writeZeroZip(t, p, size, map[string]string{"a": "b"})
+		zr, err := zip.OpenReader(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, err := zr.File[0].Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 1<<16)
+		var n int64
+		for {
+			k, err := rc.Read(buf)
+			for _, c := range buf[:k] {
+				if c != 0 {
+					t.Fatal("nonzero")
+				}
+			}
+			n += int64(k)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("size %d: %v after %d", size, err, n)
+			}
+		}
+		if err := rc.Close(); err != nil || n != size {
+			t.Fatalf("size %d: got %d, close %v", size, n, err)
+		}
+		zr.Close()
 	}
 }
 
@@ -269,6 +353,20 @@ func TestFactFindingsPointIntoTheirState(t *testing.T) {
 			if !ownedRuleFixtures[f.Rule] || f.Rule == "terraform-config" {
 				continue
 			}
+			if functionFactRules[f.Rule] && !strings.HasSuffix(f.Range.Filename, ".asl.json") {
+				// A fact about the function: at its Terraform line, every
+				// Task that runs it a related location inside that state.
+				uses := 0
+				for _, r := range f.Related {
+					if strings.HasPrefix(r.Message, TaskUseNote) {
+						uses++
+					}
+				}
+				if uses == 0 || f.Pointer != "" || !strings.HasSuffix(f.Range.Filename, ".tf") {
+					t.Errorf("%s: function fact %s: want a .tf range, no pointer and its Tasks as related locations", name, f)
+				}
+				continue
+			}
 			if !strings.HasPrefix(f.Pointer, "/States/") && !strings.Contains(f.Pointer, "/States/") {
 				t.Errorf("%s: %s has pointer %q, not inside a state", name, f, f.Pointer)
 			}
@@ -276,5 +374,75 @@ func TestFactFindingsPointIntoTheirState(t *testing.T) {
 				t.Errorf("%s: %s has no range", name, f)
 			}
 		}
+	}
+}
+
+// TestRuntimePhases walks nodejs18.x (AWS: deprecated 2025-09-01, create
+// blocked 2027-02-01, update blocked 2027-03-03) through its lifecycle with
+// an injected day: nothing before deprecation, a warning naming the
+// block-create day, a warning naming the block-update day that says a new
+// stack fails, then an error. The finding is one, at the runtime line.
+func TestRuntimePhases(t *testing.T) {
+	dir := filepath.Join(ruleFixturesDir, "lambda-runtime")
+	cases := []struct {
+		day  string
+		sev  Severity
+		want string // "" for no finding
+	}{
+		{"2025-08-31", 0, ""},
+		{"2025-09-01", Warning, "deprecated since 2025-09-01; AWS blocks creating functions with it from 2027-02-01"},
+		{"2027-02-01", Warning, "refused to create functions with it since 2027-02-01 — deploying a new stack (or replacing the function) fails; the existing function can still be updated until 2027-03-03"},
+		{"2027-03-03", Error, "refused to create or update functions with it since 2027-03-03"},
+	}
+	for _, c := range cases {
+		day, _ := time.Parse(time.DateOnly, c.day)
+		d := terraform.Load(dir, terraform.Options{})
+		var got []Finding
+		for _, f := range Lint(DeploymentUnits(d, nil), Options{Today: day}) {
+			if f.Rule == "lambda-runtime" && strings.Contains(f.Message, "sit-HelloWorld") {
+				got = append(got, f)
+			}
+		}
+		switch {
+		case c.want == "" && len(got) != 0:
+			t.Errorf("%s: want no finding, got %v", c.day, got)
+		case c.want != "" && (len(got) != 1 || got[0].Severity != c.sev || !strings.Contains(got[0].Message, c.want) ||
+			!strings.HasSuffix(got[0].Range.Filename, "main.tf") || len(got[0].Related) != 2):
+			t.Errorf("%s: want one %s at main.tf containing %q with 2 Tasks related, got %v", c.day, c.sev, c.want, got)
+		}
+	}
+}
+
+// TestFunctionFactSuppressedPerTask: a function fact merged from several
+// Tasks keeps the Tasks whose state does not suppress it; the suppression
+// in the other counts as used.
+func TestFunctionFactSuppressedPerTask(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "lambda-runtime")
+	copyDir(t, filepath.Join(ruleFixturesDir, "lambda-runtime"), dir)
+	wf := filepath.Join(dir, "runtimes.asl.json")
+	src, err := os.ReadFile(wf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(src), `"HelloAgain": {`, `"HelloAgain": {
+      "Comment": "stepshift:ignore lambda-runtime -- replaced next sprint",`, 1)
+	if edited == string(src) {
+		t.Fatal("fixture has no HelloAgain state")
+	}
+	if err := os.WriteFile(wf, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := terraform.Load(dir, terraform.Options{})
+	var hello []Finding
+	for _, f := range Lint(DeploymentUnits(d, nil), Options{Today: goldenToday}) {
+		if f.Rule == unusedSuppressionID {
+			t.Errorf("the suppression counts as unused: %s", f)
+		}
+		if f.Rule == "lambda-runtime" && strings.Contains(f.Message, "sit-HelloWorld") {
+			hello = append(hello, f)
+		}
+	}
+	if len(hello) != 1 || len(hello[0].Related) != 1 || !strings.Contains(hello[0].Related[0].Message, `"Hello"`) || !strings.HasSuffix(hello[0].Message, "(1 Task runs it)") {
+		t.Errorf("want one finding naming only Task Hello, got %v", hello)
 	}
 }

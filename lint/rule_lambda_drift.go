@@ -7,7 +7,7 @@ var _ = register(&Rule{
 	Check:    checkLambdaDrift,
 	Doc: RuleDoc{
 		Checks: "With `--aws`, each Task's Lambda as `GetFunctionConfiguration` reports it is compared with the configuration: `memory_size`, `timeout`, `ephemeral_storage.size`, `runtime`, `package_type` and the number of layers. " +
-			"A difference is a warning at the Task, with the configured value's location as related information. The limit rules keep judging the configured value, since that is what the next apply deploys.",
+			"A difference is one warning per function, at the line that configures the value (at the Task when the value is not written in Terraform), with every Task that runs the function as a related location. The limit rules keep judging the configured value, since that is what the next apply deploys.",
 		Example: `# terraform.tfvars
 lambda_memory_sizes = {
   SyncGranule = 3008
@@ -21,9 +21,8 @@ lambda_memory_sizes = {
 func checkLambdaDrift(p *Pass) {
 	for _, t := range p.lambdaTasks() {
 		for _, d := range t.lambda.Drift {
-			f := p.Report(t.at, "%s: %s is %s deployed but %s in the configuration — a terraform apply is pending, or the function was changed outside Terraform and the next apply undoes it",
-				t.lambdaLabel(), d.Setting, d.Deployed, d.Configured)
-			withRange(f, d.Range, d.Setting+" is set here")
+			p.reportFunctionFact(t, d.Range, "%s: %s is %s deployed but %s in the configuration — a terraform apply is pending, or the function was changed outside Terraform and the next apply undoes it",
+				t.functionLabel(), d.Setting, d.Deployed, d.Configured)
 		}
 	}
 }

@@ -6,7 +6,7 @@ var _ = register(&Rule{
 	Summary:  "a Task's Lambda is a container image, which the stepshift worker cannot run without that image",
 	Check:    checkLambdaImagePackage,
 	Doc: RuleDoc{
-		Checks: "Lambdas with `package_type = \"Image\"`.",
+		Checks: "Lambdas with `package_type = \"Image\"`: once per function, at the Terraform line, with every Task that runs it as a related location.",
 		Example: `resource "aws_lambda_function" "report" {
   package_type = "Image"
   image_uri    = "123456789012.dkr.ecr.us-east-1.amazonaws.com/report:1.4"
@@ -26,7 +26,9 @@ func checkLambdaImagePackage(p *Pass) {
 		if t.lambda.ImageURI.Known && t.lambda.ImageURI.Value != "" {
 			img = " (" + t.lambda.ImageURI.Value + ")"
 		}
-		f := p.Report(t.at, "%s is a container image%s: moving this step to ECS needs that image as the worker's container, not a zip package", t.lambdaLabel(), img)
-		withFact(f, pt, "package_type is set here")
+		f := p.reportFunctionFact(t, pt.Range, "%s is a container image%s: moving a step that runs it to ECS needs that image as the worker's container, not a zip package", t.functionLabel(), img)
+		if pt.Range.Filename == "" {
+			withFact(f, pt, "package_type is set here")
+		}
 	}
 }

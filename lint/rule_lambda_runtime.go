@@ -1,6 +1,8 @@
 package lint
 
 import (
+	"time"
+
 	"github.com/stepshift/stepshift/schemas"
 )
 
@@ -10,17 +12,21 @@ var _ = register(&Rule{
 	Summary:  "a Task's Lambda uses a deprecated, blocked or unknown runtime",
 	Check:    checkLambdaRuntime,
 	Doc: RuleDoc{
-		Checks: "The `runtime` of the Lambda each Task state runs, against stepshift's runtime table (`stepshift schema runtimes`) on today's date (`--today` to pick another). " +
-			"Deprecated: warning. Past the day AWS blocks creating or updating functions with it: error. An identifier the table does not know: warning.",
+		Checks: "The `runtime` of the Lambda each Task state runs, against AWS's runtime lifecycle table (`stepshift schema runtimes`, from the Lambda developer guide's \"Lambda runtimes\" page) on today's date (`--today` to pick another). " +
+			"Once per function, at the Terraform line that sets the runtime, with every Task that runs it as a related location. " +
+			"Before the deprecation day: nothing. Deprecated: warning naming the day AWS blocks creating functions with it. " +
+			"Create blocked: warning naming the day AWS blocks updating them (existing functions still update; a new stack, or a replaced function, fails). " +
+			"Update blocked: error (any deployment that changes the function fails). An identifier the table does not know: warning.",
 		Example: `resource "aws_lambda_function" "hello_world_task" {
   runtime = "nodejs18.x"
 }`,
-		Why: "A deprecated runtime gets no security patches. Once function creation is blocked a fresh deployment of the stack fails; once updates are blocked, so does every code change.",
+		Why: "A deprecated runtime gets no security patches. Once function creation is blocked a fresh deployment of the stack fails; once updates are blocked, so does every code change. Invocations are never blocked: deployed functions keep running.",
 		Fix: "Move to a supported runtime of the same family (e.g. nodejs22.x, python3.13) and redeploy.",
 	},
 })
 
 func checkLambdaRuntime(p *Pass) {
+	date := func(t *time.Time) string { return t.Format(time.DateOnly) }
 	for _, t := range p.lambdaTasks() {
 		rt := t.lambda.Runtime
 		if !rt.Known || rt.Value == "" {
@@ -28,40 +34,34 @@ func checkLambdaRuntime(p *Pass) {
 		}
 		info, ok := schemas.LookupRuntime(rt.Value)
 		if !ok {
-			f := p.Report(t.at, "%s uses runtime %q%s, which stepshift does not know: check it against the AWS list of supported runtimes", t.lambdaLabel(), rt.Value, sourceNote(rt))
-			withFact(f, rt, "runtime is set here")
+			p.reportFunctionFact(t, rt.Range, "%s uses runtime %q%s, which is not in AWS's list of Lambda runtimes: check the identifier", t.functionLabel(), rt.Value, sourceNote(rt))
 			continue
 		}
-		day := func(s schemas.RuntimeStatus) string {
-			switch s {
-			case schemas.RuntimeDeprecated:
-				return info.Deprecated.Format("2006-01-02")
-			case schemas.RuntimeCreateBlocked:
-				return info.BlockCreate.Format("2006-01-02")
-			case schemas.RuntimeUpdateBlocked:
-				return info.BlockUpdate.Format("2006-01-02")
-			}
-			return ""
-		}
-		var f *Finding
-		switch s := info.StatusOn(p.Today()); s {
+		switch info.StatusOn(p.Today()) {
 		case schemas.RuntimeDeprecated:
-			next := ""
+			next := "; AWS has not announced when it blocks creating functions with it"
 			if info.BlockCreate != nil {
-				next = "; creating functions with it is blocked from " + info.BlockCreate.Format("2006-01-02")
+				next = "; AWS blocks creating functions with it from " + date(info.BlockCreate)
+				if info.BlockUpdate != nil {
+					next += " and updating them from " + date(info.BlockUpdate)
+				}
+			} else if info.BlockUpdate != nil {
+				next = "; AWS blocks updating functions with it from " + date(info.BlockUpdate)
 			}
-			f = p.Report(t.at, "%s uses runtime %s, deprecated since %s%s", t.lambdaLabel(), rt.Value, day(s), next)
+			p.reportFunctionFact(t, rt.Range, "%s uses runtime %s%s, deprecated since %s%s", t.functionLabel(), rt.Value, sourceNote(rt), date(info.Deprecated), next)
 		case schemas.RuntimeCreateBlocked:
 			next := ""
 			if info.BlockUpdate != nil {
-				next = ", and updating them from " + info.BlockUpdate.Format("2006-01-02")
+				next = " until " + date(info.BlockUpdate) + ", when updates are blocked too"
 			}
-			f = p.Report(t.at, "%s uses runtime %s: AWS has refused to create functions with it since %s%s — a fresh deployment fails", t.lambdaLabel(), rt.Value, day(s), next).WithSeverity(Error)
+			p.reportFunctionFact(t, rt.Range, "%s uses runtime %s%s: AWS has refused to create functions with it since %s — deploying a new stack (or replacing the function) fails; the existing function can still be updated%s",
+				t.functionLabel(), rt.Value, sourceNote(rt), date(info.BlockCreate), next)
 		case schemas.RuntimeUpdateBlocked:
-			f = p.Report(t.at, "%s uses runtime %s: AWS has refused to create or update functions with it since %s — deploying a change fails", t.lambdaLabel(), rt.Value, day(s)).WithSeverity(Error)
-		default:
-			continue
+			if info.Retired || info.BlockUpdate == nil {
+				p.reportFunctionFact(t, rt.Range, "%s uses runtime %s%s, which AWS retired: creating or updating functions with it is refused — deploying a change fails", t.functionLabel(), rt.Value, sourceNote(rt)).WithSeverity(Error)
+				continue
+			}
+			p.reportFunctionFact(t, rt.Range, "%s uses runtime %s%s: AWS has refused to create or update functions with it since %s — deploying a change fails", t.functionLabel(), rt.Value, sourceNote(rt), date(info.BlockUpdate)).WithSeverity(Error)
 		}
-		withFact(f, rt, "runtime is set here")
 	}
 }

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/stepshift/stepshift/internal/standin"
 )
 
 // BenchmarkTaskOverhead: what the worker adds per task with a warm runtime
@@ -121,62 +119,103 @@ func BenchmarkFetchExtract50MB(b *testing.B) {
 	}
 }
 
-// TestIdleWorkerRSS starts the built stepshift binary as a worker polling
-// the fake and reads its resident memory once idle. Budget: under 30 MB.
-func TestIdleWorkerRSS(t *testing.T) {
+// TestIdleWorkerStaysIdle starts the built stepshift binary as a worker
+// with two slots, against an endpoint answering empty polls at once (as
+// the emulators do) and against one holding them (as AWS does for 60 s).
+// Budgets: at most about one poll per second per slot and under 1 % CPU
+// in the first case; one poll in flight per slot and under 30 MB resident
+// in the second.
+func TestIdleWorkerStaysIdle(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "stepshift")
-	root := standin.ModuleRoot()
-	build := exec.Command("go", "build", "-o", bin, "./cmd/stepshift")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		// Another package of the CLI may be mid-edit; the worker command
-		// alone is what runs on ECS, so measure that build instead.
-		t.Logf("full CLI does not build (%v); measuring the worker command alone:\n%s", err, out)
-		build = exec.Command("go", "build", "-o", bin, "./cmd/stepshift/main.go", "./cmd/stepshift/version.go", "./cmd/stepshift/worker.go")
-		build.Dir = root
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("go build: %v\n%s", err, out)
+	bin := stepshiftCLI(t)
+	const slots = 2
+	start := func(t *testing.T, pollWait time.Duration) (*testEnv, int) {
+		e := newTestEnv(t, fakeFunction{Zip: bootstrapZip(t, "echo")})
+		e.fake.setPollWait(pollWait)
+		cmd := exec.Command(bin, "cumulus-ecs-task", "--activityArn", e.cfg.ActivityARN, "--lambdaArn", e.cfg.Function,
+			"--endpoint-url", e.fake.srv.URL, "--directory", e.cfg.TaskRoot, "--work-directory", e.cfg.WorkDir, "--layer-directory", e.cfg.LayerRoot,
+			"--concurrency", fmt.Sprint(slots))
+		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=us-west-2", "AWS_EC2_METADATA_DISABLED=true")
+		stderr, _ := cmd.StderrPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
 		}
-	}
-	e := newTestEnv(t, fakeFunction{Zip: bootstrapZip(t, "echo")})
-	e.fake.setPollWait(30 * time.Second)
-	cmd := exec.Command(bin, "cumulus-ecs-task", "--activityArn", e.cfg.ActivityARN, "--lambdaArn", e.cfg.Function,
-		"--endpoint-url", e.fake.srv.URL, "--directory", e.cfg.TaskRoot, "--work-directory", e.cfg.WorkDir, "--layer-directory", e.cfg.LayerRoot)
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=us-west-2", "AWS_EC2_METADATA_DISABLED=true")
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-	}()
-	started := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		once := false
-		for sc.Scan() {
-			if !once && strings.Contains(sc.Text(), "worker started") {
-				close(started)
-				once = true
+		t.Cleanup(func() {
+			cmd.Process.Signal(os.Interrupt)
+			// A stopping worker lets polls in flight finish (a task they
+			// bring must be answered); end the held ones now.
+			e.fake.srv.CloseClientConnections()
+			cmd.Wait()
+		})
+		started := make(chan struct{})
+		go func() {
+			sc := bufio.NewScanner(stderr)
+			once := false
+			for sc.Scan() {
+				if !once && strings.Contains(sc.Text(), "worker started") {
+					close(started)
+					once = true
+				}
 			}
+		}()
+		select {
+		case <-started:
+		case <-time.After(60 * time.Second):
+			t.Fatal("worker did not start")
 		}
-	}()
-	select {
-	case <-started:
-	case <-time.After(30 * time.Second):
-		t.Fatal("worker did not start")
+		return e, cmd.Process.Pid
 	}
-	time.Sleep(1500 * time.Millisecond)
-	rss, err := procStatusKB(cmd.Process.Pid, "VmRSS:")
+	polls := func(e *testEnv) int {
+		e.fake.mu.Lock()
+		defer e.fake.mu.Unlock()
+		return e.fake.polls
+	}
+
+	t.Run("empty polls answered at once", func(t *testing.T) {
+		e, pid := start(t, 0)
+		time.Sleep(500 * time.Millisecond) // past start-up's own work
+		const window = 4 * time.Second
+		polls0, cpu0 := polls(e), procCPU(t, pid)
+		time.Sleep(window)
+		n, cpu := polls(e)-polls0, procCPU(t, pid)-cpu0
+		t.Logf("%d polls and %s CPU in %s with %d slots", n, cpu, window, slots)
+		if limit := slots * (int(window/time.Second) + 1); n > limit {
+			t.Errorf("%d polls in %s with %d slots: want at most about one per second per slot (%d)", n, window, slots, limit)
+		}
+		if cpu > window/100 {
+			t.Errorf("%s CPU in %s idle: budget 1 %%", cpu, window)
+		}
+	})
+	t.Run("polls held as AWS holds them", func(t *testing.T) {
+		e, pid := start(t, 60*time.Second)
+		time.Sleep(1500 * time.Millisecond)
+		rss, err := procStatusKB(pid, "VmRSS:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("idle worker RSS: %.1f MB", float64(rss)/1024)
+		if rss > 30*1024 {
+			t.Errorf("idle worker RSS %.1f MB, budget 30 MB", float64(rss)/1024)
+		}
+		if n := polls(e); n != slots {
+			t.Errorf("%d polls while AWS holds them, want one per slot (%d)", n, slots)
+		}
+	})
+}
+
+// procCPU is the user + system CPU time process pid has used.
+func procCPU(t testing.TB, pid int) time.Duration {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("idle worker RSS: %.1f MB", float64(rss)/1024)
-	if rss > 30*1024 {
-		t.Errorf("idle worker RSS %.1f MB, budget 30 MB", float64(rss)/1024)
-	}
+	// Fields after "(comm)": state is the 3rd field, utime the 14th, stime the 15th.
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	var utime, stime int64
+	fmt.Sscan(fields[11], &utime)
+	fmt.Sscan(fields[12], &stime)
+	// Linux reports clock ticks, USER_HZ = 100 on every architecture Go supports.
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }

@@ -58,7 +58,9 @@ func ClientsFromConfig(cfg aws.Config, ep Endpoints) (answers, polls *sfn.Client
 			}
 		}
 	}
-	answers = sfn.NewFromConfig(cfg, sfnOpts(answerTimeout, 5))
+	// Answers turn these retries off per call (the worker retries them
+	// itself, see answer.go); heartbeats keep them.
+	answers = sfn.NewFromConfig(cfg, sfnOpts(DefaultAnswerTimeout, 5))
 	// The poll loop backs off itself (and logs why), so the SDK must not
 	// also retry a poll behind its back.
 	polls = sfn.NewFromConfig(cfg, sfnOpts(pollHTTPTimeout, 1))

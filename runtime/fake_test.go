@@ -30,7 +30,7 @@ var handlerBin = map[string]string{}
 // testBinDir holds what TestMain and tests build; TestMain removes it.
 var testBinDir string
 
-var handlerNames = []string{"echo", "fail", "panic", "sleep", "huge", "memhog", "tmpwrite", "env"}
+var handlerNames = []string{"echo", "fail", "panic", "sleep", "huge", "memhog", "tmpwrite", "env", "chaos"}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "stepshift-handlers-")
@@ -38,7 +38,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	args := []string{"build", "-tags", "lambda.norpc", "-o", dir + string(os.PathSeparator)}
+	// Stripped, as Lambda bootstraps are usually built: a third smaller to
+	// zip and extract in every test.
+	args := []string{"build", "-tags", "lambda.norpc", "-ldflags", "-s -w", "-o", dir + string(os.PathSeparator)}
 	for _, n := range handlerNames {
 		args = append(args, "./testdata/handlers/"+n)
 	}
@@ -53,6 +55,7 @@ func TestMain(m *testing.M) {
 	}
 	testBinDir = dir
 	code := m.Run()
+	sharedStandins.stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -63,6 +66,7 @@ type zipEntry struct {
 	Body    []byte
 	Mode    os.FileMode // 0 → 0644; os.ModeSymlink|0777 for links (Body = target)
 	Method  uint16
+	Stored  bool // uncompressed (Method 0 means "deflate" here)
 	Dir     bool
 	LieSize uint64 // when set, the header claims this uncompressed size
 }
@@ -73,7 +77,7 @@ func makeZip(t testing.TB, entries ...zipEntry) []byte {
 	zw := zip.NewWriter(&buf)
 	for _, e := range entries {
 		h := &zip.FileHeader{Name: e.Name, Method: e.Method}
-		if h.Method == 0 && !e.Dir && e.Mode&os.ModeSymlink == 0 {
+		if h.Method == 0 && !e.Stored && !e.Dir && e.Mode&os.ModeSymlink == 0 {
 			h.Method = zip.Deflate
 		}
 		mode := e.Mode
@@ -117,14 +121,28 @@ func writeLyingEntry(t testing.TB, zw *zip.Writer, h *zip.FileHeader, body []byt
 	w.Write(body)
 }
 
+// bootstrapZips holds each handler's package once made: compressing a
+// 6 MB binary in every test cost seconds under -race.
+var bootstrapZips sync.Map
+
 // bootstrapZip is a function package whose bootstrap is the named handler.
+// Callers must not modify the bytes returned.
 func bootstrapZip(t testing.TB, handler string, extra ...zipEntry) []byte {
 	t.Helper()
+	if z, ok := bootstrapZips.Load(handler); ok && len(extra) == 0 {
+		return z.([]byte)
+	}
 	b, err := os.ReadFile(handlerBin[handler])
 	if err != nil {
 		t.Fatal(err)
 	}
-	return makeZip(t, append([]zipEntry{{Name: "bootstrap", Body: b, Mode: 0o755}}, extra...)...)
+	// Stored, not deflated: inflating 6 MB in every test's code fetch cost
+	// seconds under -race; the extraction tests cover deflated entries.
+	z := makeZip(t, append([]zipEntry{{Name: "bootstrap", Body: b, Mode: 0o755, Stored: true}}, extra...)...)
+	if len(extra) == 0 {
+		bootstrapZips.Store(handler, z)
+	}
+	return z
 }
 
 func sha(b []byte) string {
@@ -146,6 +164,7 @@ type fakeFunction struct {
 	Layers      []string
 	PackageType string
 	Revision    string
+	Handler     string // "" = bootstrap.handler
 }
 
 // fakeAnswer is one SendTaskSuccess/SendTaskFailure call.
@@ -183,8 +202,11 @@ type fakeAWS struct {
 	onPoll      func(n int, w http.ResponseWriter, r *http.Request) bool
 	onHeartbeat func(token string, n int) string // error type to return, "" = OK
 	onSuccess   func(token string) string
-	onCode      func(n int, w http.ResponseWriter) bool
-	onLayer     func(content map[string]any) // edits GetLayerVersion's Content
+	// onAnswer sees every SendTaskSuccess/SendTaskFailure (n counts this
+	// token's answers, this one included) after it is recorded.
+	onAnswer func(a fakeAnswer, n int, w http.ResponseWriter) bool
+	onCode   func(n int, w http.ResponseWriter) bool
+	onLayer  func(content map[string]any) // edits GetLayerVersion's Content
 }
 
 func newFakeAWS(t testing.TB, fn fakeFunction) *fakeAWS {
@@ -293,9 +315,13 @@ func (f *fakeAWS) stepFunctions(w http.ResponseWriter, r *http.Request) {
 		a.Cause, _ = in["cause"].(string)
 		f.mu.Lock()
 		f.answers[token] = append(f.answers[token], a)
-		hook := f.onSuccess
+		n := len(f.answers[token])
+		hook, answerHook := f.onSuccess, f.onAnswer
 		f.mu.Unlock()
 		f.answered <- a
+		if answerHook != nil && answerHook(a, n, w) {
+			return
+		}
 		if target == "SendTaskSuccess" && hook != nil {
 			if e := hook(token); e != "" {
 				sfnError(w, 400, e, "task is gone")
@@ -320,7 +346,7 @@ func (f *fakeAWS) config() map[string]any {
 	}
 	c := map[string]any{
 		"FunctionName": fn.Name, "FunctionArn": "arn:aws:lambda:us-west-2:123456789012:function:" + fn.Name,
-		"Runtime": "provided.al2023", "Handler": "bootstrap.handler", "MemorySize": fn.Memory, "Timeout": fn.Timeout,
+		"Runtime": "provided.al2023", "Handler": firstNonEmpty(fn.Handler, "bootstrap.handler"), "MemorySize": fn.Memory, "Timeout": fn.Timeout,
 		"CodeSha256": s, "CodeSize": fn.Size, "RevisionId": fn.Revision, "Version": "$LATEST",
 		"Environment": map[string]any{"Variables": fn.Env}, "Layers": layers,
 		"PackageType": firstNonEmpty(fn.PackageType, "Zip"),
@@ -507,6 +533,7 @@ func newTestEnv(t testing.TB, fn fakeFunction) *testEnv {
 		PollBackoff:    10 * time.Millisecond,
 		MaxPollBackoff: 50 * time.Millisecond,
 		EmptyPollDelay: 20 * time.Millisecond,
+		FetchBackoff:   10 * time.Millisecond,
 	}
 	return e
 }

@@ -12,8 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
-
-	"github.com/stepshift/stepshift/internal/standin"
 )
 
 // TestStepFunctionsLocalRunsActivityThroughWorker runs real executions on
@@ -21,7 +19,7 @@ import (
 // aws-lambda-go bootstrap served by the fake Lambda, and a Catch reading
 // the Lambda-style cause.
 func TestStepFunctionsLocalRunsActivityThroughWorker(t *testing.T) {
-	endpoint := standin.StepFunctionsLocal(t)
+	endpoint := sharedStepFunctionsLocal(t)
 	ctx := context.Background()
 	awsCfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")}
 	client := sfn.NewFromConfig(awsCfg, func(o *sfn.Options) { o.BaseEndpoint = aws.String(endpoint) })

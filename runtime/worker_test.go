@@ -441,7 +441,7 @@ func TestLayersStackAndProvideTheBootstrap(t *testing.T) {
 	l1, l2 := "arn:aws:lambda:us-west-2:123456789012:layer:one:1", "arn:aws:lambda:us-west-2:123456789012:layer:two:3"
 	e.fake.fn.Layers = []string{l1, l2}
 	e.fake.layers[l1] = makeZip(t, zipEntry{Name: "a.txt", Body: []byte("one")}, zipEntry{Name: "b.txt", Body: []byte("one")})
-	e.fake.layers[l2] = makeZip(t, zipEntry{Name: "b.txt", Body: []byte("two")}, zipEntry{Name: "bootstrap", Body: bin, Mode: 0o755})
+	e.fake.layers[l2] = makeZip(t, zipEntry{Name: "b.txt", Body: []byte("two")}, zipEntry{Name: "bootstrap", Body: bin, Mode: 0o755, Stored: true})
 	tok := e.fake.addTask(`{"from":"layer"}`)
 	_, stop := e.start(t)
 	e.fake.waitAnswers(t, 1, 30*time.Second)

@@ -30,9 +30,9 @@ func decode(t testing.TB, data []byte, useNumber bool) any {
 // records unwrapped to their inner definition.
 func cumulusDefinitions(t testing.TB, useNumber bool) map[string]any {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(standin.CorpusDir(t), "cumulus", "workflows", "*.json"))
-	if err != nil || len(files) != 36 {
-		t.Fatalf("want 36 Cumulus workflows, got %d (%v)", len(files), err)
+	files := standin.CorpusFiles(t, "cumulus/workflows/*.json")
+	if len(files) != 36 {
+		t.Fatalf("want 36 Cumulus workflows, got %d", len(files))
 	}
 	out := make(map[string]any, len(files))
 	for _, f := range files {

@@ -1,11 +1,16 @@
 package schemas_test
 
 import (
+	"bufio"
 	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/stepshift/stepshift/internal/standin"
 	"github.com/stepshift/stepshift/schemas"
 )
 
@@ -88,6 +93,7 @@ func day(s string) time.Time {
 
 func TestRuntimeFacts(t *testing.T) {
 	facts := []struct{ id, deprecated, create, update string }{
+		{"nodejs16.x", "2024-06-12", "2027-02-01", "2027-03-03"},
 		{"nodejs18.x", "2025-09-01", "2027-02-01", "2027-03-03"},
 		{"python3.9", "2025-12-15", "2027-02-01", "2027-03-03"},
 		{"provided.al2", "2026-07-31", "2027-02-01", "2027-03-03"},
@@ -153,9 +159,19 @@ func TestRuntimeStatusOn(t *testing.T) {
 	if got := r.StatusOn(time.Date(2026, 4, 30, 9, 0, 0, 0, east)); got != schemas.RuntimeSupported {
 		t.Errorf("09:00 UTC+10 on 30 Apr is 29 Apr UTC: got %v", got)
 	}
-	al2023, _ := schemas.LookupRuntime("provided.al2023")
-	if got := al2023.StatusOn(day("2040-01-01")); got != schemas.RuntimeSupported {
+	undated, _ := schemas.LookupRuntime("nodejs26.x")
+	if got := undated.StatusOn(day("2040-01-01")); got != schemas.RuntimeSupported {
 		t.Errorf("runtime without dates: %v", got)
+	}
+	retired, _ := schemas.LookupRuntime("nodejs8.10")
+	if got := retired.StatusOn(day("2016-01-01")); got != schemas.RuntimeUpdateBlocked {
+		t.Errorf("retired runtime: %v, want update-blocked whatever the day", got)
+	}
+	// The java *.al2023 runtimes have no block-create date: deprecated
+	// until updates are blocked.
+	java17, _ := schemas.LookupRuntime("java17.al2023")
+	if got := java17.StatusOn(day("2029-08-30")); got != schemas.RuntimeDeprecated {
+		t.Errorf("java17.al2023 on 2029-08-30: %v, want deprecated", got)
 	}
 	if schemas.RuntimeCreateBlocked.String() != "create-blocked" || schemas.RuntimeUpdateBlocked.String() != "update-blocked" {
 		t.Error("status names")
@@ -163,3 +179,63 @@ func TestRuntimeStatusOn(t *testing.T) {
 }
 
 func runtimesJSON(t *testing.T) []byte { t.Helper(); return schemas.RuntimesJSON() }
+
+// TestRuntimesMatchAWSTable compares runtimes.json with AWS's published
+// lifecycle table (../shared/reference/lambda-runtimes.tsv): every runtime
+// identifier, with the same deprecation, block-create and block-update days,
+// and the undated rows after the last dated one retired.
+func TestRuntimesMatchAWSTable(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(standin.ModuleRoot(), "..", "shared")); err != nil {
+		t.Skip("skipping: ../shared (the reference data) is not beside the checkout")
+	}
+	path := filepath.Join(filepath.Dir(standin.CorpusDir(t)), "reference", "lambda-runtimes.tsv")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	type row struct{ id, os, deprecated, create, update string }
+	var rows []row
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") || strings.HasPrefix(line, "runtime\t") || strings.TrimSpace(line) == "" {
+			continue
+		}
+		cols := strings.Split(line, "\t")
+		if len(cols) != 5 {
+			t.Fatalf("%s: %q: want 5 columns", path, line)
+		}
+		rows = append(rows, row{cols[0], cols[1], cols[2], cols[3], cols[4]})
+	}
+	lastDated := -1
+	for i, r := range rows {
+		if r.deprecated != "" || r.create != "" || r.update != "" {
+			lastDated = i
+		}
+	}
+	str := func(d *time.Time) string {
+		if d == nil {
+			return ""
+		}
+		return d.Format(time.DateOnly)
+	}
+	ours := schemas.Runtimes()
+	if len(ours) != len(rows) {
+		t.Errorf("runtimes.json has %d runtimes, AWS's table %d", len(ours), len(rows))
+	}
+	for i, r := range rows {
+		got, ok := schemas.LookupRuntime(r.id)
+		if !ok {
+			t.Errorf("%s: in AWS's table, not in runtimes.json", r.id)
+			continue
+		}
+		if str(got.Deprecated) != r.deprecated || str(got.BlockCreate) != r.create || str(got.BlockUpdate) != r.update || got.OS != r.os {
+			t.Errorf("%s: runtimes.json has %s %s/%s/%s, AWS's table %s %s/%s/%s", r.id,
+				got.OS, str(got.Deprecated), str(got.BlockCreate), str(got.BlockUpdate), r.os, r.deprecated, r.create, r.update)
+		}
+		if want := i > lastDated; got.Retired != want {
+			t.Errorf("%s: retired %v, want %v (the table's undated rows after the last dated one are blocked)", r.id, got.Retired, want)
+		}
+	}
+}

@@ -29,7 +29,11 @@ type Runtime struct {
 	Deprecated  *time.Time // no more security patches from this day (UTC)
 	BlockCreate *time.Time // creating functions with the runtime fails from this day
 	BlockUpdate *time.Time // updating functions with the runtime fails from this day
-	Note        string     // where the dates come from; what is unconfirmed
+	OS          string     // "AL1", "AL2", "AL2023"
+	// Retired runtimes were deprecated before AWS published lifecycle
+	// dates; creating and updating functions with them are blocked.
+	Retired bool
+	Note    string // what the dates leave out
 }
 
 // RuntimeStatus is where a runtime stands on a given day.
@@ -66,6 +70,8 @@ func (r Runtime) StatusOn(day time.Time) RuntimeStatus {
 	d = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
 	reached := func(t *time.Time) bool { return t != nil && !d.Before(*t) }
 	switch {
+	case r.Retired:
+		return RuntimeUpdateBlocked
 	case reached(r.BlockUpdate):
 		return RuntimeUpdateBlocked
 	case reached(r.BlockCreate):
@@ -83,6 +89,8 @@ type runtimesFile struct {
 		Deprecated  *string `json:"deprecated"`
 		BlockCreate *string `json:"block_create"`
 		BlockUpdate *string `json:"block_update"`
+		OS          string  `json:"os"`
+		Retired     bool    `json:"retired"`
 		Note        string  `json:"note"`
 	} `json:"runtimes"`
 }
@@ -104,7 +112,7 @@ var parsedRuntimes = sync.OnceValues(func() ([]Runtime, error) {
 	}
 	out := make([]Runtime, 0, len(f.Runtimes))
 	for _, r := range f.Runtimes {
-		rt := Runtime{ID: r.ID, Family: r.Family, Note: r.Note}
+		rt := Runtime{ID: r.ID, Family: r.Family, OS: r.OS, Retired: r.Retired, Note: r.Note}
 		var err error
 		if rt.Deprecated, err = day(r.ID, "deprecated", r.Deprecated); err != nil {
 			return nil, err
@@ -129,8 +137,8 @@ var runtimesByID = sync.OnceValue(func() map[string]Runtime {
 	return m
 })
 
-// Runtimes returns every runtime in the table, newest first within a
-// family, as the table lists them. The slice is the caller's; the dates are shared and must not be modified.
+// Runtimes returns every runtime in the table in the order AWS's lifecycle
+// table lists them (latest deprecation first, retired runtimes last). The slice is the caller's; the dates are shared and must not be modified.
 func Runtimes() []Runtime {
 	all, err := parsedRuntimes()
 	if err != nil {

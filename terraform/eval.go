@@ -284,6 +284,21 @@ type evalState struct {
 	stack  []string
 }
 
+// functionTable is the pure functions plus the file functions of this
+// deployment, built once.
+func (d *Deployment) functionTable() map[string]function.Function {
+	if d.fns == nil {
+		d.fns = make(map[string]function.Function, len(functions)+2)
+		for k, f := range functions {
+			d.fns[k] = f
+		}
+		for k, f := range d.fileFunctions() {
+			d.fns[k] = f
+		}
+	}
+	return d.fns
+}
+
 func (s *evalState) init() {
 	s.memo = map[string]cty.Value{}
 	s.active = map[string]int{}
@@ -450,7 +465,8 @@ func markDeep(v cty.Value, o origin) cty.Value {
 // evaluate runs hcl's evaluator with a context holding exactly the
 // references expr makes, each resolved (lazily, memoized) by this package.
 func (m *Module) evaluate(expr hcl.Expression) cty.Value {
-	if name, rng := unsupportedCall(expr); name != "" {
+	fns := m.d.functionTable()
+	if name, rng := unsupportedCall(expr, fns); name != "" {
 		return unknownVal(fmt.Sprintf("%s() at %s is not evaluated by stepshift", name, rangeString(rng)))
 	}
 	tree := map[string]any{}
@@ -458,7 +474,7 @@ func (m *Module) evaluate(expr hcl.Expression) cty.Value {
 	for _, tr := range expr.Variables() {
 		m.bind(tree, tr, &whys)
 	}
-	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{}, Functions: functions}
+	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{}, Functions: fns}
 	for k, v := range tree {
 		ctx.Variables[k] = treeValue(v)
 	}
@@ -508,7 +524,7 @@ func dedupe(s []string) []string {
 	return out
 }
 
-func unsupportedCall(expr hcl.Expression) (string, hcl.Range) {
+func unsupportedCall(expr hcl.Expression, fns map[string]function.Function) (string, hcl.Range) {
 	node, ok := expr.(hclsyntax.Node)
 	if !ok {
 		return "", hcl.Range{}
@@ -517,7 +533,7 @@ func unsupportedCall(expr hcl.Expression) (string, hcl.Range) {
 	var rng hcl.Range
 	hclsyntax.VisitAll(node, func(n hclsyntax.Node) hcl.Diagnostics {
 		if c, ok := n.(*hclsyntax.FunctionCallExpr); ok && name == "" {
-			if _, ok := functions[c.Name]; !ok {
+			if _, ok := fns[c.Name]; !ok {
 				name, rng = c.Name, c.NameRange
 			}
 		}
@@ -630,7 +646,9 @@ func (m *Module) bind(tree map[string]any, tr hcl.Traversal, whys *[]string) {
 		if need(4, "instances of data sources with count/for_each are not evaluated") {
 			leaf(4, m.resourceAttr("data."+names[1]+"."+names[2], names[3]))
 		}
-	case "count", "each", "self", "terraform":
+	case "count", "each":
+		leaf(1, unknownVal(fmt.Sprintf("%s.* differs per instance of a resource created under %s", root, map[string]string{"count": "count", "each": "for_each"}[root])))
+	case "self", "terraform":
 		leaf(1, unknownVal(root+".* is not evaluated by stepshift"))
 	default:
 		if need(3, "instances of resources with count/for_each are not evaluated") {
@@ -694,8 +712,14 @@ func (m *Module) localValue(name string) cty.Value {
 func (m *Module) pathValue(name string) cty.Value {
 	switch name {
 	case "module":
-		return cty.StringVal(filepath.ToSlash(m.Dir))
-	case "root", "cwd":
+		return cty.StringVal(m.d.terraformPath(m.Dir))
+	case "root":
+		return cty.StringVal(".")
+	case "cwd":
+		// Terraform's path.cwd is absolute.
+		if abs, err := filepath.Abs(m.d.Dir); err == nil {
+			return cty.StringVal(filepath.ToSlash(abs))
+		}
 		return cty.StringVal(filepath.ToSlash(m.d.Dir))
 	}
 	return unknownVal("path." + name + " is not a Terraform path value")

@@ -144,8 +144,11 @@ locals {
 		wantString(t, evalIn(t, m, `coalesce(var.empty, "fallback")`), "fallback")
 	})
 	t.Run("path", func(t *testing.T) {
-		wantString(t, evalIn(t, m, `path.module`), filepath.ToSlash(dir))
-		wantString(t, evalIn(t, m, `"${path.root}/x.asl.json"`), filepath.ToSlash(dir)+"/x.asl.json")
+		// Terraform's values: relative to the root module's folder, which
+		// is where terraform runs; path.cwd is absolute.
+		wantString(t, evalIn(t, m, `path.module`), ".")
+		wantString(t, evalIn(t, m, `"${path.root}/x.asl.json"`), "./x.asl.json")
+		wantString(t, evalIn(t, m, `path.cwd`), filepath.ToSlash(dir))
 	})
 	t.Run("template", func(t *testing.T) {
 		f := evalIn(t, m, `"${lookup(var.sizes, "SyncGranule", 0)}-MB"`)
@@ -196,7 +199,7 @@ module "cumulus" {
 		"aws_lambda_function.nope.arn":              "aws_lambda_function.nope is not declared",
 		"module.cumulus.sync_granule_task.task_arn": "module.cumulus not initialised (run terraform init)",
 		"module.nope.x":                             `no module "nope"`,
-		"count.index":                               "count.* is not evaluated",
+		"count.index":                               "count.* differs per instance of a resource created under count",
 		"aws_lambda_function.x[0].arn":              "count/for_each",
 		`"${var.no_value}-x"`:                       "var.no_value has no value",
 	} {
@@ -230,7 +233,7 @@ output "settings" {
 	noErrors(t, d)
 	wantNumber(t, evalIn(t, d.Root, "module.task.settings.timeout"), 900, "main.tf", 4)
 	wantNumber(t, evalIn(t, d.Root, "module.task.settings.memory"), 4096, "main.tf", 7)
-	wantString(t, evalIn(t, d.Root, "module.task.settings.dir"), filepath.ToSlash(filepath.Join(dir, "tasks/x/deploy")))
+	wantString(t, evalIn(t, d.Root, "module.task.settings.dir"), "tasks/x/deploy")
 	wantUnknown(t, evalIn(t, d.Root, "module.task.nope"), `has no output "nope"`)
 }
 
@@ -288,5 +291,140 @@ func TestModuleCallingItselfStops(t *testing.T) {
 	d := Load(dir, Options{})
 	if hasDiag(d, "Module calls itself") == nil {
 		t.Fatalf("want a nesting diagnostic, got %v", d.Diagnostics)
+	}
+}
+
+// TestRelativePathsResolveFromTheRootModule: Terraform resolves a relative
+// path in file(), fileexists() and templatefile() against the folder it runs
+// in, the root module's, in a child module too (where path.module is the
+// way to name the child's own folder). Loaded from another working folder,
+// stepshift reads the same files.
+func TestRelativePathsResolveFromTheRootModule(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"main.tf": `
+module "child" {
+  source = "./child"
+}
+resource "aws_sfn_state_machine" "root" {
+  definition = templatefile("./wf.asl.json", {})
+}
+locals {
+  text    = file("./notes.txt")
+  there   = fileexists("notes.txt")
+  missing = fileexists("./nope.txt")
+  folder  = file("./child")
+}
+`,
+		"notes.txt":     "hello",
+		"wf.asl.json":   `{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}`,
+		"child/wf.json": `{"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}}`,
+		"child/main.tf": `
+resource "aws_sfn_state_machine" "child" {
+  definition = templatefile("${path.module}/wf.json", {})
+}
+output "root_text" {
+  value = file("notes.txt")
+}
+`,
+	})
+	d := Load(dir, Options{})
+	noErrors(t, d)
+	wantString(t, evalIn(t, d.Root, "local.text"), "hello")
+	wantString(t, evalIn(t, d.Root, "module.child.root_text"), "hello")
+	if v := evalIn(t, d.Root, "local.there"); !v.Known || v.Value.True() != true {
+		t.Errorf("fileexists(notes.txt) = %#v, want true", v)
+	}
+	if v := evalIn(t, d.Root, "local.missing"); !v.Known || v.Value.True() {
+		t.Errorf("fileexists(./nope.txt) = %#v, want false", v)
+	}
+	wantUnknown(t, evalIn(t, d.Root, "local.folder"), "is a directory")
+	if len(d.Renderings) != 2 {
+		t.Fatalf("want 2 renderings, got %d (%v)", len(d.Renderings), d.Diagnostics)
+	}
+	for _, r := range d.Renderings {
+		if r.Document == nil || !strings.HasPrefix(r.TemplatePath, dir) {
+			t.Errorf("%s: template %q not read from %s", r.BlockAddress(), r.TemplatePath, dir)
+		}
+	}
+}
+
+// TestFileDefinitionIsARendering: definition = file(...) (a definition with
+// no template variables), directly or through a local, is a workflow.
+func TestFileDefinitionIsARendering(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"main.tf": `
+locals {
+  sfn_definition = file("${path.module}/b.json")
+}
+resource "aws_sfn_state_machine" "a" {
+  definition = file("./a.json")
+}
+resource "aws_sfn_state_machine" "b" {
+  definition = local.sfn_definition
+}
+resource "aws_instance" "x" {
+  user_data = file("./a.json")
+}
+`,
+		"a.json": `{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}`,
+		"b.json": `{"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}}`,
+	})
+	d := Load(dir, Options{})
+	noErrors(t, d)
+	var got []string
+	for _, r := range d.Renderings {
+		if r.Document == nil {
+			t.Errorf("%s: not read", r.BlockAddress())
+			continue
+		}
+		got = append(got, r.BlockAddress()+" "+filepath.Base(r.TemplatePath))
+	}
+	if strings.Join(got, ", ") != "local.sfn_definition b.json, aws_sfn_state_machine.a a.json" && strings.Join(got, ", ") != "aws_sfn_state_machine.a a.json, local.sfn_definition b.json" {
+		t.Errorf("renderings %v; want aws_sfn_state_machine.a (a.json) and local.sfn_definition (b.json), not user_data", got)
+	}
+}
+
+// TestLambdaARNBuiltAsString: a templatefile() map value that builds a
+// Lambda ARN from parts is a Lambda: the deployment's function when the
+// name after ":function:" evaluates to one of its function_names, else
+// unknown saying which name, or why the name is unknown.
+func TestLambdaARNBuiltAsString(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"main.tf": `
+variable "prefix" {
+  default = "op"
+}
+variable "nameless" {}
+data "aws_caller_identity" "current" {}
+resource "aws_lambda_function" "response" {
+  function_name = "${var.prefix}-Response"
+  memory_size   = 512
+}
+resource "aws_sfn_state_machine" "sm" {
+  definition = templatefile("./wf.json", {
+    "Found"   = "arn:aws:lambda:us-west-2:${data.aws_caller_identity.current.account_id}:function:${var.prefix}-Response"
+    "Foreign" = "arn:aws:lambda:us-west-2:${data.aws_caller_identity.current.account_id}:function:${var.prefix}-MoveGranules:live"
+    "Nameless" = "arn:aws:lambda:us-west-2:123456789012:function:${var.nameless}"
+  })
+}
+`,
+		"wf.json": `{"StartAt": "A", "States": {
+  "A": {"Type": "Task", "Resource": "${Found}", "Next": "B"},
+  "B": {"Type": "Task", "Resource": "${Foreign}", "Next": "C"},
+  "C": {"Type": "Task", "Resource": "${Nameless}", "End": true}}}`,
+	})
+	d := Load(dir, Options{})
+	if len(d.Renderings) != 1 || len(d.Renderings[0].Tasks) != 3 {
+		t.Fatalf("want 3 Tasks, got %v", d.Diagnostics)
+	}
+	tasks := d.Renderings[0].Tasks
+	if tk := tasks[0]; tk.Target.Kind != TargetLambda || tk.Target.Address != "aws_lambda_function.response" || !tk.Lambda.MemoryMB.Known {
+		t.Errorf("Found: %+v", tk.Target)
+	}
+	if tk := tasks[1]; tk.Target.Kind != TargetLambda || tk.Target.Resource != nil || !strings.Contains(tk.Target.Why, "function op-MoveGranules") {
+		t.Errorf("Foreign: %+v", tk.Target)
+	}
+	if tk := tasks[2]; tk.Target.Kind != TargetLambda || !strings.Contains(tk.Target.Why, "function name is not known") {
+		t.Errorf("Nameless: %+v", tk.Target)
 	}
 }

@@ -335,7 +335,7 @@ func (d *Deployment) packageOf(s lambdaSource, image bool) Package {
 	p.ZippedBytes, p.UnzippedBytes = unknownFact[int64]("no local package zip"), unknownFact[int64]("no local package zip")
 	switch {
 	case p.Filename.Known && p.Filename.Source != SourceTFState:
-		p.Filename.Value = filepath.ToSlash(filepath.Clean(filepath.FromSlash(p.Filename.Value)))
+		p.Filename.Value = filepath.ToSlash(d.HostPath(p.Filename.Value))
 		d.measure(&p, s.r)
 	case image:
 		why := "an image function has no zip"

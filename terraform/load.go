@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // Options are the command-line inputs Terraform itself would take.
@@ -45,8 +46,13 @@ type Deployment struct {
 	modulesJSON map[string]string // modules.json Key → Dir (relative to Dir)
 	rootVars    map[string]cty.Value
 	eval        evalState
-	lambdas     map[string]*LambdaFacts
-	zips        map[string]zipResult
+	fns         map[string]function.Function // functions plus this deployment's file functions
+	// definitionCalls are templatefile() calls a definition uses through
+	// locals, outputs or module inputs (markDefinitionTemplates).
+	definitionCalls map[*hclsyntax.FunctionCallExpr]bool
+	templateData    map[*hclsyntax.Block]bool // data "template_file" blocks whose rendered a definition uses
+	lambdas         map[string]*LambdaFacts
+	zips            map[string]zipResult
 	// reportedZips keeps a zip shared by many functions (a layer) to one diagnostic.
 	reportedZips map[string]bool
 }

@@ -32,6 +32,28 @@ variable "m" {
 		"resource \"aws_sfn_state_machine\" \"x\" {\n  definition = <<-JSON\n  {\"StartAt\": \"A\", \"States\": {\"A\": {\"Type\": \"Task\", \"Resource\": \"${aws_lambda_function.a.arn}\", \"End\": true}}}\n  JSON\n}\n",
 		"module \"x\" {\n  source = \"./\"\n}\n",
 		"resource \"x\" {\n  a = \n",
+		// Definitions reached through locals, outputs, data "template_file", file().
+		`locals {
+  sfn_definition = templatefile("./w.asl.json", { a_arn = "arn:aws:lambda:us-east-1:${data.aws_caller_identity.c.account_id}:function:${local.n}-x" })
+  n = fileexists("./w.asl.json") ? "a" : file("./nope")
+}
+output "workflow_definition" {
+  value = data.template_file.t.rendered
+}
+data "template_file" "t" {
+  template = file("${path.module}/w.asl.json")
+  vars     = { a_arn = aws_lambda_function.a[0].arn }
+}
+resource "aws_lambda_function" "a" {
+  count         = 2
+  function_name = "a-${count.index}"
+}
+resource "aws_sfn_state_machine" "x" {
+  definition = local.sfn_definition
+}
+resource "aws_sfn_state_machine" "y" {
+  definition = file(path.cwd)
+}`,
 	}
 	for _, s := range seeds {
 		f.Add(s)

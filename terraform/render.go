@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -80,6 +81,10 @@ func (r *Rendering) BlockAddress() string {
 		}
 	} else if r.Block.Type == "data" {
 		local = "data." + r.Block.Labels[0] + "." + r.Block.Labels[1]
+	} else if r.Block.Type == "output" && len(r.Block.Labels) == 1 {
+		local = "output." + r.Block.Labels[0]
+	} else if r.Block.Type == "locals" {
+		local = "local." + r.Attribute.Name
 	}
 	return r.Module.label(local)
 }
@@ -103,6 +108,7 @@ func (r *Rendering) Filename() string {
 }
 
 func (d *Deployment) findRenderings() {
+	d.markDefinitionTemplates()
 	docs := map[string]*workflow.Document{}
 	for _, m := range d.Modules {
 		for _, path := range m.Files {
@@ -115,6 +121,12 @@ func (d *Deployment) findRenderings() {
 				continue
 			}
 			for _, b := range body.Blocks {
+				if b.Type == "data" && d.templateData[b] {
+					if r := d.templateDataRendering(m, b, f.Bytes, docs); r != nil {
+						d.Renderings = append(d.Renderings, r)
+					}
+					continue
+				}
 				d.scanBlock(m, b, b, f.Bytes, docs)
 			}
 		}
@@ -122,6 +134,95 @@ func (d *Deployment) findRenderings() {
 	for _, r := range d.Renderings {
 		d.resolveTasks(r)
 	}
+}
+
+// maxDefinitionHops bounds how many locals, outputs and module inputs a
+// definition is followed through to its templatefile().
+const maxDefinitionHops = 16
+
+// markDefinitionTemplates finds the templatefile() calls whose result a
+// state machine definition uses through locals, module outputs or module
+// inputs (`definition = module.bignbit.workflow_definition`, whose output
+// is templatefile("${path.module}/state_machine_definition.tpl", {...})).
+// Those are workflow renderings whatever the template's name, rendered in
+// the module that calls templatefile(), with its Lambda facts.
+func (d *Deployment) markDefinitionTemplates() {
+	d.definitionCalls = map[*hclsyntax.FunctionCallExpr]bool{}
+	d.templateData = map[*hclsyntax.Block]bool{}
+	seen := map[hcl.Expression]bool{}
+	var follow func(m *Module, expr hcl.Expression, hops int)
+	follow = func(m *Module, expr hcl.Expression, hops int) {
+		node, ok := expr.(hclsyntax.Node)
+		if !ok || hops > maxDefinitionHops || seen[expr] {
+			return
+		}
+		seen[expr] = true
+		hclsyntax.VisitAll(node, func(n hclsyntax.Node) hcl.Diagnostics {
+			if c, ok := n.(*hclsyntax.FunctionCallExpr); ok && (c.Name == "templatefile" || c.Name == "file") && hops > 0 {
+				d.definitionCalls[c] = true
+			}
+			return nil
+		})
+		for _, tr := range expr.Variables() {
+			names := traversalNames(tr)
+			switch {
+			case names[0] == "local" && len(names) >= 2:
+				if a := m.Locals[names[1]]; a != nil {
+					follow(m, a.Expr, hops+1)
+				}
+			case names[0] == "module" && len(names) >= 3:
+				if c := m.calls[names[1]]; c != nil && c.Module != nil {
+					if o := c.Module.Outputs[names[2]]; o != nil && o.Expr != nil {
+						follow(c.Module, o.Expr, hops+1)
+					}
+				}
+			case names[0] == "data" && len(names) >= 3 && names[1] == "template_file":
+				if r := m.resources["data.template_file."+names[2]]; r != nil {
+					d.templateData[r.Block] = true
+				}
+			case names[0] == "var" && len(names) >= 2 && m.Call != nil:
+				if a := m.Call.Args[names[1]]; a != nil {
+					follow(m.Parent, a.Expr, hops+1)
+				}
+			}
+		}
+	}
+	var scan func(m *Module, b *hclsyntax.Block)
+	scan = func(m *Module, b *hclsyntax.Block) {
+		for name, a := range b.Body.Attributes {
+			switch {
+			case isDefinitionAttr(name):
+				follow(m, a.Expr, 0)
+			case b.Type == "locals" && namesDefinition(name),
+				b.Type == "output" && name == "value" && len(b.Labels) == 1 && namesDefinition(b.Labels[0]):
+				// A module that only returns the definition
+				// (bignbit's output "workflow_definition"), linted on
+				// its own: its name says what it holds.
+				follow(m, a.Expr, 1)
+			}
+		}
+		for _, nb := range b.Body.Blocks {
+			scan(m, nb)
+		}
+	}
+	for _, m := range d.Modules {
+		for _, path := range m.Files {
+			if f := d.Files[path]; f != nil {
+				if body, ok := f.Body.(*hclsyntax.Body); ok {
+					for _, b := range body.Blocks {
+						scan(m, b)
+					}
+				}
+			}
+		}
+	}
+}
+
+// namesDefinition reports whether a local or output name says it holds a
+// state machine definition ("workflow_definition", "state_machine_definition").
+func namesDefinition(name string) bool {
+	n := strings.ToLower(name)
+	return strings.Contains(n, "definition") && (strings.Contains(n, "workflow") || strings.Contains(n, "state_machine") || strings.Contains(n, "sfn") || n == "definition")
 }
 
 func sortedAttributes(body *hclsyntax.Body) []*hclsyntax.Attribute {
@@ -142,8 +243,17 @@ func (d *Deployment) scanBlock(m *Module, top, b *hclsyntax.Block, src []byte, d
 			continue
 		}
 		hclsyntax.VisitAll(a.Expr, func(n hclsyntax.Node) hcl.Diagnostics {
-			if c, ok := n.(*hclsyntax.FunctionCallExpr); ok && c.Name == "templatefile" {
+			c, ok := n.(*hclsyntax.FunctionCallExpr)
+			switch {
+			case !ok:
+			case c.Name == "templatefile":
 				if r := d.templatefileRendering(m, top, a, c, src, docs); r != nil {
+					d.Renderings = append(d.Renderings, r)
+				}
+			case c.Name == "file" && len(c.Args) == 1 && (isDefinitionAttr(a.Name) || d.definitionCalls[c]):
+				// definition = file("${path.module}/wf.asl.json"): a
+				// definition with no template variables.
+				if r := d.renderTemplate(m, top, a, c, c.Args[0], nil, true, src, docs); r != nil {
 					d.Renderings = append(d.Renderings, r)
 				}
 			}
@@ -169,23 +279,49 @@ func (d *Deployment) templatefileRendering(m *Module, top *hclsyntax.Block, a *h
 		d.errorf(c.Range(), "Invalid templatefile call", "templatefile() takes a path and a map of variables")
 		return nil
 	}
-	path := m.Eval(c.Args[0])
+	return d.renderTemplate(m, top, a, c, c.Args[0], c.Args[1], isDefinitionAttr(a.Name) || d.definitionCalls[c], src, docs)
+}
+
+// templateDataRendering is a `data "template_file"` block (the template
+// provider's older form of templatefile(), which bignbit used) whose
+// `rendered` a definition uses: template = file(PATH), vars = {...}.
+func (d *Deployment) templateDataRendering(m *Module, b *hclsyntax.Block, src []byte, docs map[string]*workflow.Document) *Rendering {
+	tmpl, vars := b.Body.Attributes["template"], b.Body.Attributes["vars"]
+	if tmpl == nil {
+		return nil
+	}
+	c, ok := tmpl.Expr.(*hclsyntax.FunctionCallExpr)
+	if !ok || c.Name != "file" || len(c.Args) != 1 {
+		return nil // an inline template: not a file to lint
+	}
+	var mapExpr hcl.Expression
+	if vars != nil {
+		mapExpr = vars.Expr
+	}
+	return d.renderTemplate(m, b, tmpl, c, c.Args[0], mapExpr, true, src, docs)
+}
+
+// renderTemplate makes the rendering of a template file at pathExpr with
+// the variables of mapExpr (nil: none), c being the call that reads it.
+func (d *Deployment) renderTemplate(m *Module, top *hclsyntax.Block, a *hclsyntax.Attribute, c *hclsyntax.FunctionCallExpr, pathExpr, mapExpr hcl.Expression, definition bool, src []byte, docs map[string]*workflow.Document) *Rendering {
+	path := m.Eval(pathExpr)
 	var pathStr string
 	if path.Known && path.Value.Type() == cty.String && !path.Value.IsNull() {
-		// Cleaned, so "${path.module}/x.asl.json" in the root ("./x.asl.json")
-		// names the same file as every other path to it.
-		pathStr = filepath.Clean(filepath.FromSlash(path.Value.AsString()))
+		// Resolved as Terraform resolves it (from the root module's
+		// folder) and cleaned, so "${path.module}/x.asl.json" in the root
+		// ("./x.asl.json") names the same file as every other path to it.
+		pathStr = d.HostPath(path.Value.AsString())
 	}
 	// templatefile() renders other things too (user data, policies): only JSON
 	// templates and definition arguments are workflows.
-	if pathStr != "" && filepath.Ext(pathStr) != ".json" && !isDefinitionAttr(a.Name) {
+	if pathStr != "" && filepath.Ext(pathStr) != ".json" && !definition {
 		return nil
 	}
-	if pathStr == "" && !isDefinitionAttr(a.Name) {
+	if pathStr == "" && !definition {
 		return nil
 	}
 	r := &Rendering{Kind: Templatefile, Module: m, Block: top, Attribute: a, Call: c, TemplatePath: pathStr}
-	if mp, ok := c.Args[1].(*hclsyntax.ObjectConsExpr); ok {
+	if mp, ok := mapExpr.(*hclsyntax.ObjectConsExpr); ok {
 		r.Map = mp
 		for i, it := range mp.Items {
 			name := hcl.ExprAsKeyword(it.KeyExpr)
@@ -208,16 +344,23 @@ func (d *Deployment) templatefileRendering(m *Module, top *hclsyntax.Block, a *h
 		}
 	}
 	if pathStr == "" {
-		d.errorf(c.Args[0].Range(), "Template path not known", "templatefile() path: %s", path.Why)
+		d.errorf(pathExpr.Range(), "Template path not known", "%s() path: %s", c.Name, path.Why)
 		return r
 	}
 	doc, ok := docs[pathStr]
 	if !ok {
 		src, err := os.ReadFile(pathStr)
 		if err != nil {
-			rng := c.Args[0].Range()
-			d.Diagnostics = append(d.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Template file not found",
-				Detail: fmt.Sprintf("templatefile(): %s cannot be read: %v", pathStr, unwrapPathError(err)), Subject: &rng, Context: c.Range().Ptr()})
+			rng := pathExpr.Range()
+			diag := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Template file not found",
+				Detail: fmt.Sprintf("%s(): %s cannot be read: %v", c.Name, pathStr, unwrapPathError(err)), Subject: &rng, Context: c.Range().Ptr()}
+			if inModuleCache(pathStr) && os.IsNotExist(err) {
+				// A template inside a module `terraform init` has not
+				// downloaded yet: Terraform itself would say so first.
+				diag.Severity, diag.Summary = hcl.DiagWarning, "Template not downloaded"
+				diag.Detail = fmt.Sprintf("%s(): %s is inside .terraform/modules, which is not there yet (run terraform init); this workflow is not linted", c.Name, pathStr)
+			}
+			d.Diagnostics = append(d.Diagnostics, diag)
 			docs[pathStr] = nil
 			return r
 		}
@@ -226,6 +369,17 @@ func (d *Deployment) templatefileRendering(m *Module, top *hclsyntax.Block, a *h
 	}
 	r.Document = doc
 	return r
+}
+
+// inModuleCache reports whether path lies in a .terraform folder, where
+// `terraform init` puts downloaded modules.
+func inModuleCache(path string) bool {
+	for _, part := range strings.Split(filepath.ToSlash(path), "/") {
+		if part == ".terraform" {
+			return true
+		}
+	}
+	return false
 }
 
 func unwrapPathError(err error) error {

@@ -69,6 +69,7 @@ type resolution struct {
 	why    string
 	note   string
 	arn    string // a literal ARN reached
+	fnName string // the function name of a Lambda ARN built as a string
 	module *Module
 }
 
@@ -179,7 +180,7 @@ func (d *Deployment) literalLambda(nameOrARN string) Target {
 		t.Note = "matched by function_name " + name
 		return t
 	}
-	t.Why = "the Lambda " + nameOrARN + " is named literally and no single aws_lambda_function of this deployment has that function_name"
+	t.Why = "a literal ARN string (" + nameOrARN + "): no single aws_lambda_function of this deployment has its function_name"
 	return t
 }
 
@@ -220,6 +221,15 @@ func (d *Deployment) resolveExpr(m *Module, expr hcl.Expression, text string, rn
 	t.Kind, t.Resource, t.Address, t.Why, t.Note = res.kind, res.res, res.addr, res.why, res.note
 	if res.arn != "" && t.Kind == TargetUnknown {
 		t.Kind = classifyLiteral(res.arn)
+		if t.Kind == TargetLambda {
+			// A literal ARN or name in the map: the deployment's own
+			// function when one has that function_name.
+			lit := d.literalLambda(res.arn)
+			t.Resource, t.Address, t.Note = lit.Resource, lit.Address, lit.Note
+			if lit.Resource == nil {
+				t.Why = "a literal ARN string (" + res.arn + "): no single aws_lambda_function of this deployment has its function_name"
+			}
+		}
 	}
 	v := m.Eval(expr)
 	t.Value = Fact[string]{Known: v.Known, Why: v.Why, Source: v.Source, Range: v.Range}
@@ -233,10 +243,70 @@ func (d *Deployment) resolveExpr(m *Module, expr hcl.Expression, text string, rn
 			t.Value = unknownFact[string]("not a string")
 		}
 	}
+	if t.Kind == TargetLambda && t.Resource == nil && res.fnName != "" {
+		// "arn:aws:lambda:${local.region}:${local.account_id}:function:${var.prefix}-X"
+		// (OPERA's map): the deployment's function of that name, if one.
+		lit := d.literalLambda(res.fnName)
+		t.Resource, t.Address, t.Note = lit.Resource, lit.Address, lit.Note
+		if lit.Resource != nil {
+			t.Why = ""
+		} else {
+			t.Why = "a Lambda ARN written as a string (function " + res.fnName + "): no single aws_lambda_function of this deployment has that function_name"
+		}
+	}
 	if t.Kind == TargetLambda {
 		t.LambdaRef, t.LastModifiedExpr = lambdaRefs(m, expr)
 	}
 	return t
+}
+
+// lambdaARNTemplate recognises a Lambda ARN built as a string template
+// ("arn:aws:lambda:${region}:${account}:function:${prefix}-X") and
+// evaluates the function name after ":function:". ok is false for other
+// strings; name is "" (and why says why) when the name is not known.
+func (m *Module) lambdaARNTemplate(e *hclsyntax.TemplateExpr) (name, why string, ok bool) {
+	if len(e.Parts) == 0 {
+		return "", "", false
+	}
+	first, isLit := e.Parts[0].(*hclsyntax.LiteralValueExpr)
+	if !isLit || first.Val.Type() != cty.String || !strings.HasPrefix(first.Val.AsString(), "arn:") {
+		return "", "", false
+	}
+	var b strings.Builder
+	inName := false
+	for _, part := range e.Parts {
+		if lit, isLit := part.(*hclsyntax.LiteralValueExpr); isLit && lit.Val.Type() == cty.String {
+			text := lit.Val.AsString()
+			if !inName {
+				if i := strings.Index(text, ":function:"); i >= 0 {
+					inName = true
+					text = text[i+len(":function:"):]
+				} else {
+					continue
+				}
+			}
+			b.WriteString(text)
+			continue
+		}
+		if !inName {
+			continue
+		}
+		v := m.Eval(part)
+		s, isStr := asString(v.Value)
+		if !v.Known || !isStr {
+			why := v.Why
+			if why == "" {
+				why = "not a string"
+			}
+			return "", "a Lambda ARN written as a string whose function name is not known: " + why, true
+		}
+		b.WriteString(s)
+	}
+	if !inName || b.Len() == 0 {
+		return "", "", false
+	}
+	first2 := strings.SplitN(b.String(), ":", 2)[0] // drop a :qualifier
+	return first2, "", true
 }
 
 func asString(v cty.Value) (string, bool) {
@@ -323,7 +393,18 @@ func (d *Deployment) followExpr(m *Module, expr hcl.Expression, rest []string, d
 	case *hclsyntax.ScopeTraversalExpr:
 		names := traversalNames(e.Traversal)
 		if len(names) != len(e.Traversal) {
-			return resolution{why: rangeString(e.Range()) + ": an indexed reference (count/for_each instance) is not followed"}
+			// aws_lambda_function.x[0].arn, data.y.z[count.index].arn:
+			// one instance of a resource created under count or for_each.
+			// Every instance has the configuration written in the block,
+			// so the facts are that configuration's; what differs per
+			// instance (count.index, each.key) stays unknown, saying so.
+			isResource := names[0] != "module" && names[0] != "local" && names[0] != "var" && len(names) >= 2
+			if names[0] == "data" {
+				isResource = len(names) >= 3
+			}
+			if !isResource {
+				return resolution{why: rangeString(e.Range()) + ": an indexed reference into " + strings.Join(names, ".") + " is not followed"}
+			}
 		}
 		return d.follow(m, append(names, rest...), depth+1)
 	case *hclsyntax.ObjectConsExpr:
@@ -339,6 +420,11 @@ func (d *Deployment) followExpr(m *Module, expr hcl.Expression, rest []string, d
 		if e.IsStringLiteral() && len(rest) == 0 {
 			v, _ := e.Value(nil)
 			return resolution{arn: v.AsString()}
+		}
+		if len(rest) == 0 {
+			if name, why, ok := m.lambdaARNTemplate(e); ok {
+				return resolution{kind: TargetLambda, fnName: name, why: why}
+			}
 		}
 	}
 	return resolution{why: rangeString(expr.Range()) + ": not a reference stepshift can follow"}
@@ -411,6 +497,12 @@ func (d *Deployment) follow(m *Module, names []string, depth int) resolution {
 			return resolution{why: m.label(ref) + " is incomplete"}
 		}
 		local := "data." + names[1] + "." + names[2]
+		if names[1] == "terraform_remote_state" {
+			// CIRRUS-DAAC reads task ARNs from the Cumulus stack's state
+			// this way: what it is, only that other stack knows (migrate
+			// recognises a `.outputs.X_task.task_arn` by its shape).
+			return resolution{kind: TargetOther, why: fmt.Sprintf("the ARN comes from another Terraform stack's state (%s): lint that stack, or give --aws to read the deployed function", m.label(ref))}
+		}
 		return resolution{kind: kindForType(names[1]), res: m.resources[local], addr: m.label(local), module: m}
 	case "count", "each", "path", "self", "terraform":
 		return resolution{why: m.label(ref) + " is not a resource"}
@@ -420,6 +512,13 @@ func (d *Deployment) follow(m *Module, names []string, depth int) resolution {
 	}
 	local := names[0] + "." + names[1]
 	out := resolution{kind: kindForType(names[0]), res: m.resources[local], addr: m.label(local), module: m}
+	if r := out.res; r != nil {
+		for _, meta := range []string{"count", "for_each"} {
+			if r.Attr(meta) != nil {
+				out.note = fmt.Sprintf("%s is created under %s: its facts are the configuration every instance shares", out.addr, meta)
+			}
+		}
+	}
 	if out.res == nil {
 		if d.State == nil || d.State.Resources[out.addr] == nil {
 			out.why = fmt.Sprintf("%s is not declared in %s", out.addr, m.Dir)

@@ -298,6 +298,9 @@ type corpusStats struct {
 	mu                                  sync.Mutex
 	workflows, fixtures, tasks, covered int
 	migrated, alreadyActivity, refused  int
+	// verified counts the migrated steps the behaviour check ran on (every
+	// one must be), scenarios the scenarios it ran.
+	verified, scenarios int
 	// errorsOutside counts the migrated steps whose workflow had an
 	// error-level finding outside the state before the migration, so the
 	// lint comparison had something to compare.
@@ -335,11 +338,14 @@ type corpusStats struct {
 //     outside the state (assertOnlyStateChanged), and the state has the
 //     activity shape (checkMigratedState);
 //   - (d) Migrate on the migrated copy with the same step changes nothing
-//     and reports the step as StepAlreadyActivity.
+//     and reports the step as StepAlreadyActivity;
+//   - (e) the plan's behaviour check (verify.go) ran on the step, in every
+//     scenario, and found the original and migrated workflows alike.
 //
 // Tasks the fixture binds to an aws_sfn_activity (corpusActivityVar) must
 // come out StepAlreadyActivity on the first run, with no change.
 func TestMigrateEveryCorpusTask(t *testing.T) {
+	corpusWorkflows(t) // skips here without the corpus, not in the subtest, where the totals below would fail
 	stats := &corpusStats{}
 	t.Run("workflows", func(t *testing.T) {
 		for _, path := range corpusWorkflows(t) {
@@ -393,6 +399,10 @@ func TestMigrateEveryCorpusTask(t *testing.T) {
 	if float64(stats.errorsOutside) < corpusMinErrorsOutsideFraction*float64(stats.migrated) {
 		t.Errorf("only %d of %d migrations had lint errors outside the state to compare (want at least %.0f%%): the fixtures lost their over-limit Lambdas",
 			stats.errorsOutside, stats.migrated, 100*corpusMinErrorsOutsideFraction)
+	}
+	t.Logf("behaviour check: %d of %d migrated steps verified, %d scenarios run on both definitions", stats.verified, stats.migrated, stats.scenarios)
+	if stats.verified != stats.migrated && !t.Failed() {
+		t.Errorf("%d of %d migrated steps verified", stats.verified, stats.migrated)
 	}
 	if stats.refused > corpusMaxRefused {
 		t.Errorf("%d steps refused, more than the %d measured: %v", stats.refused, corpusMaxRefused, stats.refusals)
@@ -461,6 +471,17 @@ func migrateCorpusTask(t *testing.T, fx *corpusFixture, st *workflow.State, stat
 		}
 	default:
 		t.Fatalf("unexpected status %v:\n%s", out.Status, plan.Summary())
+	}
+	// (e) The behaviour check ran on the step and found no difference.
+	switch v := out.Verification; {
+	case v == nil || v.Skipped != "":
+		t.Errorf("the migrated step was not verified: %+v", v)
+	case v.Differs():
+		t.Errorf("the migration changes behaviour:\n%s", plan.Summary())
+	case v.Scenarios < 5:
+		t.Errorf("only %d scenarios: want success twice, an unnamed error, a timeout and a dead worker at least", v.Scenarios)
+	default:
+		record(func() { stats.verified++; stats.scenarios += v.Scenarios })
 	}
 	if len(out.Activities) != 1 || out.TemplateVariable == "" {
 		t.Fatalf("migrated without naming its one activity and template variable:\n%s", plan.Summary())

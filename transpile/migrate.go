@@ -79,6 +79,8 @@ type StepOutcome struct {
 	// step; Reason then starts with the .tf position.
 	Unsupported bool
 	Notes       []string // what changed besides the Resource
+	// Verification is the behaviour check of a migrated step (verify.go).
+	Verification *Verification
 }
 
 // workerList renders the outcome's activities or task definitions for the
@@ -143,6 +145,7 @@ func (p *Plan) Summary() string {
 			for _, n := range s.Notes {
 				fmt.Fprintf(&b, "    %s\n", n)
 			}
+			b.WriteString(verificationSummary(loc, s))
 		case StepAlreadyActivity:
 			fmt.Fprintf(&b, "%s: %s: already an activity\n", loc, s.State)
 		case StepAlreadyTaskToken:
@@ -773,6 +776,7 @@ func (m *migration) migrate(s *step) {
 		}
 	}
 
+	before := priorSource(f, r, bodyKey) // for the behaviour check (verify.go)
 	if r.Kind == terraform.Templatefile {
 		f.current = res.Source
 		if m.templateVars[s.file] == nil {
@@ -791,6 +795,7 @@ func (m *migration) migrate(s *step) {
 	}
 	o := m.outcome(s, first)
 	o.Status, o.Notes = StepMigrated, res.Notes
+	o.Verification = m.verifyStep(s, r, before, res.Source)
 	if r.Kind == terraform.Templatefile && outside(m.d.Dir, s.file) {
 		// templatefile() fails on a variable its map lacks: any other
 		// deployment rendering the file must bind the new one too.

@@ -121,11 +121,7 @@ func checkMigratedState(t testing.TB, st *workflow.State, spec TaskRewrite) {
 }
 
 func corpusWorkflows(t testing.TB) []string {
-	dir := filepath.Join(standin.CorpusDir(t), "cumulus", "workflows")
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no corpus workflows in %s: %v", dir, err)
-	}
+	files := standin.CorpusFiles(t, "cumulus/workflows/*.json")
 	sort.Strings(files)
 	return files
 }
@@ -261,7 +257,8 @@ func TestRewriteLambdaInvoke(t *testing.T) {
 // internally, and whatever the rewriter writes must load cleanly, differ
 // only inside the state, and be left alone by a second run.
 func FuzzRewrite(f *testing.F) {
-	for _, path := range corpusWorkflows(f)[:8] {
+	seeds := standin.OptionalCorpusFiles(f, "cumulus/workflows/*.json")
+	for _, path := range seeds[:min(len(seeds), 8)] {
 		if src, err := os.ReadFile(path); err == nil {
 			f.Add(src, uint8(0))
 		}

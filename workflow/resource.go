@@ -62,7 +62,7 @@ func classifyResource(state *Node) *Resource {
 		r.Kind, r.Interp = TerraformRef, in
 		return r
 	}
-	parts := strings.SplitN(n.Str, ":", 7)
+	parts := splitARN(n.Str, 7)
 	if len(parts) < 6 || parts[0] != "arn" {
 		if n.IsTemplated() {
 			r.Kind = PartlyTemplated
@@ -111,4 +111,26 @@ func classifyResource(state *Node) *Resource {
 		r.Kind = PartlyTemplated
 	}
 	return r
+}
+
+// splitARN splits an ARN at its colons into at most max fields, like
+// strings.SplitN, except that a colon inside an interpolation does not split:
+// "arn:${AWS::Partition}:states:::lambda:invoke" has "${AWS::Partition}" as its
+// partition.
+func splitARN(s string, max int) []string {
+	var parts []string
+	depth, start := 0, 0
+	for i := 0; i < len(s) && len(parts) < max-1; i++ {
+		switch {
+		case s[i] == '$' && i+1 < len(s) && s[i+1] == '{':
+			depth++
+			i++
+		case s[i] == '}' && depth > 0:
+			depth--
+		case s[i] == ':' && depth == 0:
+			parts = append(parts, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, s[start:])
 }

@@ -114,8 +114,11 @@ func scanTemplate(src []byte, lt *lineTable) templateScan {
 			out.diag = &Diagnostic{Code: "template-syntax", Message: "empty interpolation \"${}\"", Range: lt.rangeOf(i, end)}
 			return out
 		}
-		if isTraversal(exprText) {
-			// Plain references (the Cumulus norm) need no full expression parse.
+		if isTraversal(exprText) || isPseudoParameter(exprText) {
+			// Plain references (the Cumulus norm) need no full expression parse;
+			// CloudFormation's pseudo parameters (${AWS::Region} in a SAM
+			// DefinitionSubstitutions template) are placeholders of another
+			// renderer, not Terraform syntax errors.
 		} else if _, diags := hclsyntax.ParseExpression([]byte(exprText), "", hcl.InitialPos); diags.HasErrors() {
 			out.diag = &Diagnostic{Code: "template-syntax",
 				Message: fmt.Sprintf("invalid Terraform expression in %q: %s", string(src[i:end]), diags[0].Summary),
@@ -132,6 +135,22 @@ func scanTemplate(src []byte, lt *lineTable) templateScan {
 // templateByte marks the bytes scanTemplate must look at; the rest of a
 // definition is skipped with one table load per byte.
 var templateByte = [256]bool{'"': true, '\\': true, '$': true, '%': true}
+
+// isPseudoParameter reports whether s names a CloudFormation pseudo parameter
+// or resource-type style reference: identifiers joined by "::" (AWS::Partition,
+// AWS::AccountId), as Fn::Sub and SAM's DefinitionSubstitutions write them.
+func isPseudoParameter(s string) bool {
+	parts := strings.Split(s, "::")
+	if len(parts) < 2 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || !isTraversal(p) || strings.ContainsAny(p, ".[-") {
+			return false
+		}
+	}
+	return true
+}
 
 // isTraversal reports whether s is a plain HCL traversal: name(.name|[digits])*.
 func isTraversal(s string) bool {

@@ -139,7 +139,7 @@ func seedMoto(t *testing.T, endpoint string) (syncARN, queueARN string) {
 // server: deployed state machines by name prefix, their Lambdas' deployed
 // configuration, and CloudWatch Logs usage evidence.
 func TestLintAWSAgainstMoto(t *testing.T) {
-	endpoint := standin.Moto(t)
+	endpoint := standin.SharedMoto(t)
 	standin.TestCredentials(t)
 	syncARN, _ := seedMoto(t, endpoint)
 

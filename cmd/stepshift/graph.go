@@ -175,21 +175,30 @@ func unitGraph(u *lint.Unit, findings []lint.Finding, depth int, highlight func(
 	}
 	marks := map[*workflow.State]*mark{}
 	for _, f := range findings {
-		if f.Range.Filename != u.Doc.Filename || f.Rendering != u.Label || f.Pointer == "" {
-			continue
+		var states []*workflow.State
+		if f.Range.Filename == u.Doc.Filename && f.Rendering == u.Label && f.Pointer != "" {
+			if st := stateAt(byPointer, f.Pointer); st != nil {
+				states = append(states, st)
+			}
+		} else {
+			// A fact about a function (its runtime) sits at its Terraform
+			// line and names the Tasks that run it.
+			for _, st := range u.Doc.States {
+				if usedByState(f, u.Doc.Filename, st) {
+					states = append(states, st)
+				}
+			}
 		}
-		st := stateAt(byPointer, f.Pointer)
-		if st == nil {
-			continue
-		}
-		m := marks[st]
-		if m == nil {
-			m = &mark{}
-			marks[st] = m
-		}
-		m.severity = max(m.severity, graphSeverity(f.Severity))
-		if !contains(m.rules, f.Rule) {
-			m.rules = append(m.rules, f.Rule)
+		for _, st := range states {
+			m := marks[st]
+			if m == nil {
+				m = &mark{}
+				marks[st] = m
+			}
+			m.severity = max(m.severity, graphSeverity(f.Severity))
+			if !contains(m.rules, f.Rule) {
+				m.rules = append(m.rules, f.Rule)
+			}
 		}
 	}
 	annotate := func(st *workflow.State) graph.Annotation {

@@ -135,7 +135,7 @@ func TestDocsExampleGraph(t *testing.T) {
 	if err != nil {
 		standin.Missing(t, "Graphviz dot", "apt-get install graphviz")
 	}
-	rendered, err := exec.Command(bin, "-Tsvg", "docs/example-graph.dot").Output()
+	rendered, err := standin.Command(t, bin, "-Tsvg", "docs/example-graph.dot").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func parseMermaid(t *testing.T, files []string) {
 	if _, err := exec.LookPath("node"); err != nil {
 		standin.Missing(t, "node", "install Node.js")
 	}
-	out, err := exec.Command("node", append([]string{filepath.Join(dir, "mermaid-parse.mjs")}, files...)...).CombinedOutput()
+	out, err := standin.Command(t, "node", append([]string{filepath.Join(dir, "mermaid-parse.mjs")}, files...)...).CombinedOutput()
 	if err != nil {
 		t.Errorf("Mermaid rejected a block: %v\n%s", err, out)
 	}

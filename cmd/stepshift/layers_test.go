@@ -23,7 +23,7 @@ var allowedImports = map[string][]string{
 	"lint":                    {"schemas", "terraform", "usage", "workflow"},
 	"lint/report":             {"graph", "lint", "workflow"},
 	"graph":                   {"workflow"},
-	"transpile":               {"terraform", "workflow"},
+	"transpile":               {"execute", "terraform", "workflow"},
 	"internal/standin":        nil,
 }
 

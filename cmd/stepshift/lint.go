@@ -72,6 +72,10 @@ type lintRun struct {
 	units   []*lint.Unit
 	extra   []lint.Finding // findings from outside the engine (Terraform configuration problems)
 	deploys []*terraform.Deployment
+	// named are the folder and file arguments with what was found under
+	// each; loadedAt every deployment read, by folder.
+	named    []*pathArg
+	loadedAt map[string]*terraform.Deployment
 
 	aws     *deployed.Client           // with --aws or --state-machine
 	configs []*deployed.FunctionConfig // what Lambda answered, one per function
@@ -142,6 +146,9 @@ func lintAction(c *cli.Context) error {
 		args = []string{"."}
 	}
 	if err := run.collect(args); err != nil {
+		return err
+	}
+	if err := run.checkSomethingLinted(); err != nil {
 		return err
 	}
 	if err := run.addStateMachines(c.Context); err != nil {
@@ -280,12 +287,28 @@ func hasTerraform(dir string) bool {
 	return len(matches) > 0
 }
 
+// maxUpLevels bounds how far above a workflow file its deployment is looked for.
+const maxUpLevels = 4
+
+// pathArg is one folder or file named on the command line, and what was
+// found under it, so an argument under which nothing is linted is an error.
+type pathArg struct {
+	path      string
+	roots     []string // Terraform root folders found for it
+	workflows []string // workflow files found under it
+}
+
 // collect turns PATH arguments into lint units: workflow files, stdin, and
-// every rendering of the deployments they belong to.
+// every rendering of the deployments they belong to. A workflow file a
+// deployment renders is linted in that rendering's context only, once: not
+// again alone, and not again as the root of its own folder when that folder
+// is a module the deployment calls.
 func (r *lintRun) collect(args []string) error {
+	noTF := r.c.Bool("no-terraform")
 	var workflows []string          // workflow files asked for, cleaned
 	deployAll := map[string]bool{}  // deployment folders whose every rendering is linted
 	var stdinDoc *workflow.Document // "-"
+	var named []*pathArg
 	for _, arg := range args {
 		if arg == "-" {
 			src, err := io.ReadAll(io.LimitReader(stdinReader, workflow.MaxFileBytes+1))
@@ -313,20 +336,36 @@ func (r *lintRun) collect(args []string) error {
 			}
 			return usageErrorf("%s: no such file or folder", arg)
 		}
+		pa := &pathArg{path: filepath.Clean(arg)}
+		named = append(named, pa)
 		if st.IsDir() {
-			if hasTerraform(arg) && !r.c.Bool("no-terraform") {
-				deployAll[filepath.Clean(arg)] = true
+			topTF := hasTerraform(arg)
+			if topTF && !noTF {
+				deployAll[pa.path] = true
+				pa.roots = append(pa.roots, pa.path)
 			}
 			err := filepath.WalkDir(arg, func(p string, d fs.DirEntry, err error) error {
 				if err != nil {
 					r.ioErrors = append(r.ioErrors, err.Error())
 					return nil
 				}
-				if d.IsDir() && p != arg && skipDir(d.Name()) {
-					return filepath.SkipDir
+				if d.IsDir() {
+					if p != arg && skipDir(d.Name()) {
+						return filepath.SkipDir
+					}
+					// A folder of deployments (a repository holding
+					// cumulus-tf/, data-persistence-tf/, ...): each
+					// folder of .tf files is a candidate root; those
+					// another root calls as a module are dropped later.
+					if !topTF && !noTF && p != arg && hasTerraform(p) {
+						deployAll[filepath.Clean(p)] = true
+						pa.roots = append(pa.roots, filepath.Clean(p))
+					}
+					return nil
 				}
-				if !d.IsDir() && strings.HasSuffix(d.Name(), ".asl.json") {
+				if strings.HasSuffix(d.Name(), ".asl.json") {
 					workflows = append(workflows, filepath.Clean(p))
+					pa.workflows = append(pa.workflows, filepath.Clean(p))
 				}
 				return nil
 			})
@@ -337,40 +376,116 @@ func (r *lintRun) collect(args []string) error {
 		}
 		switch {
 		case strings.HasSuffix(arg, ".tf") || strings.HasSuffix(arg, ".tfvars"):
-			if !r.c.Bool("no-terraform") {
-				deployAll[filepath.Clean(filepath.Dir(arg))] = true
+			if !noTF {
+				dir := filepath.Clean(filepath.Dir(arg))
+				deployAll[dir] = true
+				pa.roots = append(pa.roots, dir)
 			}
 		default:
 			workflows = append(workflows, filepath.Clean(arg))
+			pa.workflows = append(pa.workflows, filepath.Clean(arg))
+		}
+	}
+
+	tfDir := ""
+	if d := r.c.String("tf-dir"); d != "" && !noTF {
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			return usageErrorf("--tf-dir %s: not a folder", d)
+		}
+		tfDir = filepath.Clean(d)
+	}
+	topts := terraform.Options{VarFiles: r.c.StringSlice("var-file"), Vars: r.c.StringSlice("var"), TFState: r.c.String("tfstate")}
+	loadedAt := map[string]*terraform.Deployment{}
+	load := func(dir string) *terraform.Deployment {
+		if d, ok := loadedAt[dir]; ok {
+			return d
+		}
+		d := terraform.Load(dir, topts)
+		loadedAt[dir] = d
+		return d
+	}
+
+	// Roots first: a folder another root calls as a module is that root's,
+	// linted in its context, not a deployment of its own.
+	moduleOf := map[string]string{} // absolute module folder → root folder calling it
+	for _, dir := range slices.Sorted(maps.Keys(deployAll)) {
+		for _, m := range load(dir).Modules[1:] {
+			moduleOf[absPath(m.Dir)] = dir
+		}
+	}
+	for dir := range deployAll {
+		if root, ok := moduleOf[absPath(dir)]; ok && root != dir {
+			delete(deployAll, dir)
+		}
+	}
+	renderedBy := map[string]string{} // absolute workflow file → a root that renders it
+	for _, dir := range slices.Sorted(maps.Keys(deployAll)) {
+		for _, rn := range loadedAt[dir].Renderings {
+			if rn.Document != nil {
+				if _, ok := renderedBy[absPath(rn.Document.Filename)]; !ok {
+					renderedBy[absPath(rn.Document.Filename)] = dir
+				}
+			}
 		}
 	}
 
 	// Which deployment each workflow belongs to.
 	tfDirFor := func(wf string) string {
-		if r.c.Bool("no-terraform") {
+		switch {
+		case noTF:
 			return ""
+		case tfDir != "":
+			return tfDir
 		}
-		if d := r.c.String("tf-dir"); d != "" {
-			return filepath.Clean(d)
+		if dir, ok := renderedBy[absPath(wf)]; ok {
+			return dir
 		}
-		if dir := filepath.Dir(wf); hasTerraform(dir) {
-			return filepath.Clean(dir)
+		dir := filepath.Clean(filepath.Dir(wf))
+		if root, ok := moduleOf[absPath(dir)]; ok {
+			return root
+		}
+		// A template in a subfolder of its deployment (workflows/x.asl.json
+		// rendered by ../main.tf), or in a local module a root above calls:
+		// the nearest folder above with Terraform that renders the file.
+		for up, i := absPath(dir), 0; i < maxUpLevels; i++ {
+			if _, err := os.Stat(filepath.Join(up, ".git")); err == nil {
+				break
+			}
+			parent := filepath.Dir(up)
+			if parent == up {
+				break
+			}
+			up = parent
+			if !hasTerraform(up) {
+				continue
+			}
+			root := up
+			if wd, err := os.Getwd(); err == nil {
+				if rel, err := filepath.Rel(wd, up); err == nil {
+					root = rel
+				}
+			}
+			for _, rn := range load(root).Renderings {
+				if rn.Document != nil && absPath(rn.Document.Filename) == absPath(wf) {
+					return root
+				}
+			}
+		}
+		if hasTerraform(dir) {
+			return dir
 		}
 		return ""
 	}
-	if d := r.c.String("tf-dir"); d != "" && !r.c.Bool("no-terraform") {
-		if st, err := os.Stat(d); err != nil || !st.IsDir() {
-			return usageErrorf("--tf-dir %s: not a folder", d)
-		}
-	}
-	wanted := map[string]map[string]bool{} // deployment dir → workflow files asked for
+	wanted := map[string]map[string]bool{} // deployment dir → absolute paths of the workflow files asked for
+	asked := map[string]string{}           // absolute path → the path as named
 	var plain []string
 	for _, wf := range workflows {
 		if dir := tfDirFor(wf); dir != "" {
 			if wanted[dir] == nil {
 				wanted[dir] = map[string]bool{}
 			}
-			wanted[dir][wf] = true
+			wanted[dir][absPath(wf)] = true
+			asked[absPath(wf)] = wf
 		} else {
 			plain = append(plain, wf)
 		}
@@ -380,39 +495,33 @@ func (r *lintRun) collect(args []string) error {
 			wanted[dir] = map[string]bool{}
 		}
 	}
-	dirs := make([]string, 0, len(wanted))
-	for dir := range wanted {
-		dirs = append(dirs, dir)
-	}
-	sort.Strings(dirs)
-	topts := terraform.Options{VarFiles: r.c.StringSlice("var-file"), Vars: r.c.StringSlice("var"), TFState: r.c.String("tfstate")}
-	for _, dir := range dirs {
-		d := terraform.Load(dir, topts)
+	rendered := map[string]bool{} // by any deployment linted
+	for _, dir := range slices.Sorted(maps.Keys(wanted)) {
+		d := load(dir)
 		r.deploys = append(r.deploys, d)
 		for path, f := range d.Files {
 			r.sources[filepath.Clean(path)] = f.Bytes
 		}
-		r.extra = append(r.extra, lint.TerraformFindings(d, r.cfg)...)
-		rendered := map[string]bool{}
-		for _, rn := range d.Renderings {
-			if rn.Document != nil {
-				rendered[filepath.Clean(rn.Document.Filename)] = true
-			}
-		}
-		for _, unit := range lint.DeploymentUnits(d, func(file string) bool { return deployAll[dir] || wanted[dir][file] }) {
+		units := lint.DeploymentUnits(d, func(file string) bool { return deployAll[dir] || wanted[dir][absPath(file)] })
+		r.extra = append(r.extra, lint.TerraformFindingsFor(d, r.cfg, units, deployAll[dir])...)
+		for _, unit := range units {
 			r.addUnit(unit)
+			rendered[absPath(unit.Doc.Filename)] = true
 		}
+	}
+	for _, dir := range slices.Sorted(maps.Keys(wanted)) {
 		// Workflow files in the folder that no rendering uses are linted alone.
-		for _, wf := range slices.Sorted(maps.Keys(wanted[dir])) {
-			if !rendered[wf] {
+		for _, abs := range slices.Sorted(maps.Keys(wanted[dir])) {
+			if wf := asked[abs]; !rendered[abs] {
 				plain = append(plain, wf)
-				if r.c.IsSet("tf-dir") {
+				if tfDir != "" {
 					r.notes = append(r.notes, fmt.Sprintf("no templatefile() or heredoc in %s renders %s; it is linted alone, without Lambda facts", dir, wf))
 				}
 			}
 		}
 	}
 	sort.Strings(plain)
+	plain = slices.Compact(plain)
 	docs := loadParallel(plain)
 	for i, wf := range plain {
 		if docs[i].err != nil {
@@ -424,7 +533,51 @@ func (r *lintRun) collect(args []string) error {
 	if stdinDoc != nil {
 		r.addUnit(&lint.Unit{Doc: stdinDoc})
 	}
+	r.named, r.loadedAt = named, loadedAt
 	return nil
+}
+
+// checkSomethingLinted fails a folder or file argument under which no state
+// machine definition was found: a CI gate pointed at the wrong folder must
+// not pass.
+func (r *lintRun) checkSomethingLinted() error {
+	for _, pa := range r.named {
+		found := len(pa.workflows) > 0
+		unread := 0
+		for _, dir := range pa.roots {
+			d := r.loadedAt[dir]
+			if d == nil {
+				continue
+			}
+			for _, rn := range d.Renderings {
+				if rn.Document != nil {
+					found = true
+				} else {
+					unread++
+				}
+			}
+			// A template that cannot be read is an error finding of its
+			// own (exit 1), which already fails the gate.
+			found = found || (unread > 0 && d.Diagnostics.HasErrors())
+		}
+		switch {
+		case found:
+		case unread > 0:
+			return usageErrorf("no state machine definitions found under %s: none of its %d templates could be read (a module not downloaded yet? run terraform init)", pa.path, unread)
+		default:
+			return usageErrorf("no state machine definitions found under %s (no *.asl.json file, and no templatefile() or heredoc definition in its Terraform)", pa.path)
+		}
+	}
+	return nil
+}
+
+// absPath is p made absolute, for comparing folders reached by different
+// relative paths; p itself when that fails.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return filepath.Clean(p)
 }
 
 func (r *lintRun) addUnit(u *lint.Unit) {
@@ -509,9 +662,17 @@ func summaryRows(units []*lint.Unit, findings []lint.Finding) []report.SummaryRo
 					if row.Note == "" {
 						row.Note = l.TimeoutSeconds.Why
 					}
+				} else if task.Target.Note != "" {
+					// How the function was matched (by function_name, by
+					// Cumulus naming, an instance of a count/for_each
+					// resource), since the verdict rests on it.
+					row.Note = task.Target.Note
 				}
 			default:
 				row.Verdict = report.VerdictUnknown
+				if task != nil {
+					row.Note = task.Target.Why
+				}
 			}
 			if us := u.Usage[u.FunctionName(st)]; us != nil {
 				addUsageColumns(&row, us)
@@ -521,7 +682,8 @@ func summaryRows(units []*lint.Unit, findings []lint.Finding) []report.SummaryRo
 			}
 			prefix := st.Pointer() + "/"
 			for _, f := range findings {
-				if f.Range.Filename != u.Doc.Filename || f.Rendering != u.Label || (f.Pointer != st.Pointer() && !strings.HasPrefix(f.Pointer, prefix)) {
+				onState := f.Range.Filename == u.Doc.Filename && f.Rendering == u.Label && (f.Pointer == st.Pointer() || strings.HasPrefix(f.Pointer, prefix))
+				if !onState && !usedByState(f, u.Doc.Filename, st) {
 					continue
 				}
 				// The verdict is about fitting in Lambda: limits, usage and a
@@ -541,6 +703,21 @@ func summaryRows(units []*lint.Unit, findings []lint.Finding) []report.SummaryRo
 		}
 	}
 	return rows
+}
+
+// usedByState reports whether f is a finding about a function (at its
+// Terraform line) that names the Task state st among the Tasks running it.
+func usedByState(f lint.Finding, file string, st *workflow.State) bool {
+	if st.Node == nil {
+		return false
+	}
+	for _, r := range f.Related {
+		if strings.HasPrefix(r.Message, lint.TaskUseNote) && r.Range.Filename == file &&
+			r.Range.Start.Byte >= st.Node.Range.Start.Byte && r.Range.End.Byte <= st.Node.Range.End.Byte {
+			return true
+		}
+	}
+	return false
 }
 
 // addUsageColumns fills the table's evidence columns from a function's logs.

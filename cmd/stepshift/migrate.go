@@ -39,6 +39,7 @@ func init() {
 			&cli.StringFlag{Name: "autoscale", Usage: "scale workers on the activity backlog between `MIN:MAX`"},
 			&cli.BoolFlag{Name: "write", Usage: "apply the changes (atomically: all files or none)"},
 			&cli.BoolFlag{Name: "check", Usage: "exit 1 when a migration is pending, change nothing"},
+			&cli.BoolFlag{Name: "force", Usage: "write (--write, --out) even when a migrated step behaves otherwise than before in the behaviour check"},
 			&cli.StringFlag{Name: "out", Usage: "write a migrated copy of the deployment to `DIR`"},
 			&cli.StringFlag{Name: "graph", Usage: "also write a Markdown `FILE` with before/after Mermaid graphs of each changed workflow (stdout's diff is unchanged)"},
 			&cli.StringSliceFlag{Name: "var-file", Usage: "Terraform variable file, as terraform -var-file"},
@@ -141,6 +142,13 @@ func migrateAction(c *cli.Context) error {
 		}
 	}
 	out, errw := c.App.Writer, c.App.ErrWriter
+	// The behaviour check (transpile/verify.go) found a step that routes an
+	// outcome otherwise: a finding, and nothing is written unless forced.
+	differs := plan.Differs() && !c.Bool("force")
+	if differs && (c.Bool("write") || c.IsSet("out")) {
+		fmt.Fprint(errw, plan.Summary())
+		return &exitError{code: exitFindings, err: errors.New("nothing was written: a migrated step behaves otherwise than before (see above); review it, or --force to write it anyway")}
+	}
 	switch {
 	case c.Bool("check"):
 		fmt.Fprint(out, plan.Summary())
@@ -176,7 +184,7 @@ func migrateAction(c *cli.Context) error {
 		// configuration has to change first (the summary says where).
 		return &exitError{code: exitUsage}
 	}
-	if plan.Refused() {
+	if plan.Refused() || differs {
 		return &exitError{code: exitFindings}
 	}
 	return nil

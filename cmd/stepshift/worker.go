@@ -27,7 +27,7 @@ func init() {
 			&cli.StringFlag{Name: "activity-arn", Aliases: []string{"activityArn", "a"}, Usage: "Step Functions activity `ARN` to poll"},
 			&cli.StringFlag{Name: "lambda-arn", Aliases: []string{"lambdaArn", "l"}, Usage: "Lambda function name or `ARN` whose code runs each task (a :qualifier is kept)"},
 			&cli.Int64Flag{Name: "heartbeat", Usage: "send a task heartbeat every `MS` milliseconds while the handler runs (0: none)"},
-			&cli.StringFlag{Name: "directory", Aliases: []string{"d"}, EnvVars: []string{"STEPSHIFT_TASK_ROOT"}, Usage: "task root the code is extracted to (LAMBDA_TASK_ROOT)"},
+			&cli.StringFlag{Name: "directory", Aliases: []string{"d"}, EnvVars: []string{"STEPSHIFT_TASK_ROOT"}, Usage: "task root the code is extracted to (LAMBDA_TASK_ROOT); relative paths here and below are resolved against the working folder at start"},
 			&cli.StringFlag{Name: "work-directory", Aliases: []string{"workDirectory", "w"}, EnvVars: []string{"STEPSHIFT_WORK_DIR"}, Usage: "folder for downloads"},
 			&cli.StringFlag{Name: "layer-directory", Value: "/opt", EnvVars: []string{"STEPSHIFT_LAYER_ROOT"}, Usage: "layer root the function's layers are extracted to"},
 			&cli.StringFlag{Name: "lambda-input", Aliases: []string{"lambdaInput", "i"}, Usage: "run the function once with this `JSON` event, print the result and exit"},

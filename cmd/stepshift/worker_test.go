@@ -330,9 +330,7 @@ func TestWorkerRunsAsCumulusEcsTaskBinary(t *testing.T) {
 	}
 	bin := t.TempDir()
 	stepshift := filepath.Join(bin, "stepshift")
-	if out, err := exec.Command("go", "build", "-o", stepshift, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	testBinaryAsStepshift(t, stepshift) // runs as main with runAsStepshiftEnv=1; no go build
 	named := filepath.Join(bin, "named", "cumulus-ecs-task")
 	linked := filepath.Join(bin, "linked", "cumulus-ecs-task")
 	os.Mkdir(filepath.Dir(named), 0o755)
@@ -349,7 +347,7 @@ func TestWorkerRunsAsCumulusEcsTaskBinary(t *testing.T) {
 		args := []string{"-a", workerTestActivity, "-l", workerTestLambda, "-d", s.taskRoot, "-w", s.workDir,
 			"--lastModified", workerTestModified, "--heartbeat", "100"}
 		cmd := exec.CommandContext(ctx, path, append(append(args, s.endpointArgs...), s.stopAfter...)...)
-		cmd.Env = s.environ()
+		cmd.Env = append(s.environ(), runAsStepshiftEnv+"=1")
 		var out, errOut bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errOut
 		err := cmd.Run()
@@ -376,4 +374,18 @@ func TestWorkerRunsAsCumulusEcsTaskBinary(t *testing.T) {
 			t.Errorf("exit %d (want 2), GetFunction calls %d (want none)\n%s", code, len(s.fake.functions), errOut)
 		}
 	})
+}
+
+// TestWorkerRelativeDirectories: --directory and --work-directory given
+// relative to the working folder reach the runtime as absolute paths (it
+// runs inside the task root, where a relative LAMBDA_TASK_ROOT would
+// resolve a second time).
+func TestWorkerRelativeDirectories(t *testing.T) {
+	s := newWorkerSetup(t)
+	base := filepath.Dir(s.taskRoot)
+	t.Chdir(base)
+	args := []string{"stepshift", "worker", "-a", workerTestActivity, "-l", workerTestLambda,
+		"-d", filepath.Base(s.taskRoot), "-w", filepath.Base(s.workDir), "--heartbeat", "100"}
+	code, out, errOut := runWorkerInProcess(t, s, append(append(args, s.endpointArgs...), s.stopAfter...)...)
+	s.check(t, code, out, errOut)
 }

@@ -1,12 +1,19 @@
 // Package standin starts the real local stand-ins that integration tests talk
-// to (moto_server, npm stepfunctions-local) and finds npm tools (sarif-multitool).
-// A missing stand-in skips the test with a clear message, or fails it when
-// STEPSHIFT_REQUIRE_EMULATORS=1 (CI sets it).
+// to (moto_server, npm stepfunctions-local), finds npm tools (sarif-multitool)
+// and finds the external test corpora (CorpusDir). A missing stand-in skips
+// the test with a clear message, or fails it when STEPSHIFT_REQUIRE_EMULATORS=1
+// (CI sets it); a missing corpus likewise, with STEPSHIFT_REQUIRE_CORPUS=1.
+//
+// Every process started here runs in a process group of its own, and the
+// whole group is killed when the test (or, for shared stand-ins, the
+// package's TestMain through Main) ends: npm wrappers leave their real
+// server running when only the wrapper is killed.
 package standin
 
 import (
 	"bufio"
-	"context"
+	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -14,8 +21,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -39,25 +48,23 @@ func ModuleRoot() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-// CorpusDir returns ../shared/corpus beside the checkout (the shared test corpora).
-func CorpusDir(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join(ModuleRoot(), "..", "shared", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("shared corpus not found at %s: %v", dir, err)
-	}
-	return dir
-}
-
 // FreePort returns a loopback TCP port that was free a moment ago.
 func FreePort(t testing.TB) int {
 	t.Helper()
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
+}
+
+func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("no free port: %v", err)
+		return 0, fmt.Errorf("no free port: %w", err)
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // NPMBin returns the path of an npm-installed tool under testdata/emulators, or
@@ -99,46 +106,171 @@ func StepFunctionsLocal(t testing.TB) string {
 	return endpoint
 }
 
-// start runs a server process until the test ends and waits until url answers.
+// start runs a server process in its own process group until the test
+// ends, and waits until url answers. The whole group is ended on cleanup:
+// npm wrappers (stepfunctions-local's start command) run the server as a
+// child that outlives a wrapper killed on its own.
 func start(t testing.TB, name, url string, argv ...string) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_DEFAULT_REGION=us-east-1")
-	out, _ := cmd.StdoutPipe()
+	stop, logTail, err := startGroup(name, url, argv...)
+	if stop != nil {
+		t.Cleanup(stop)
+	}
+	if err == errNotStarted {
+		Missing(t, name, logTail)
+	}
+	if err != nil {
+		t.Fatalf("%v; its last output:\n%s", err, logTail)
+	}
+}
+
+// errNotStarted means the stand-in's program could not be run at all.
+var errNotStarted = errors.New("not started")
+
+// startGroup starts argv in a new process group, waits up to 30 s for url
+// to answer, and returns the function that ends the group. On failure it
+// returns the program's last output (or why it did not start) beside the error.
+func startGroup(name, url string, argv ...string) (stop func(), logTail string, err error) {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	// The stand-in gets fixed test credentials and none of the test's AWS_*
+	// settings: a shared one may be started by a test that has already set
+	// AWS_PROFILE="" (TestCredentials), which boto3 inside moto rejects.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_DEFAULT_REGION=us-east-1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err.Error(), errNotStarted
+	}
 	cmd.Stderr = cmd.Stdout
 	if err := cmd.Start(); err != nil {
-		cancel()
-		Missing(t, name, err.Error())
+		return nil, err.Error(), errNotStarted
 	}
 	var mu sync.Mutex
-	var logTail []string
+	var tail []string
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
 			mu.Lock()
-			logTail = append(logTail, sc.Text())
-			if len(logTail) > 40 {
-				logTail = logTail[1:]
+			tail = append(tail, sc.Text())
+			if len(tail) > 40 {
+				tail = tail[1:]
 			}
 			mu.Unlock()
 		}
 	}()
-	t.Cleanup(func() {
-		cancel()
+	exited := make(chan struct{})
+	go func() {
 		_ = cmd.Wait()
-	})
+		close(exited)
+	}()
+	stop = func() { endGroup(cmd.Process.Pid, exited) }
 	deadline := time.Now().Add(30 * time.Second)
 	client := &http.Client{Timeout: time.Second}
 	for time.Now().Before(deadline) {
 		resp, err := client.Get(url)
 		if err == nil {
 			resp.Body.Close()
-			return
+			return stop, "", nil
 		}
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case <-exited:
+			deadline = time.Now() // it died: report now, not in 30 s
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
+	stop()
 	mu.Lock()
 	defer mu.Unlock()
-	t.Fatalf("%s did not start within 30s; its last output:\n%s", name, strings.Join(logTail, "\n"))
+	return nil, strings.Join(tail, "\n"), fmt.Errorf("%s did not answer at %s within 30s", name, url)
+}
+
+// endGroup kills every process of the group pgid (a stand-in keeps no state
+// worth a graceful stop), reaps the leader and waits until no member is
+// left, so nothing outlives the test.
+func endGroup(pgid int, leaderExited <-chan struct{}) {
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	<-leaderExited
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if len(GroupMembers(pgid)) == 0 {
+			return
+		}
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+}
+
+// GroupMembers returns the live (not zombie) processes of process group
+// pgid, read from /proc; nil where there is no /proc.
+func GroupMembers(pgid int) []int {
+	var pids []int
+	for _, p := range processes() {
+		if p.pgrp == pgid && p.state != 'Z' {
+			pids = append(pids, p.pid)
+		}
+	}
+	return pids
+}
+
+// process is what /proc/PID/stat says about a process.
+type process struct {
+	pid, ppid, pgrp int
+	state           byte
+	comm            string
+}
+
+func processes() []process {
+	entries, _ := os.ReadDir("/proc")
+	var out []process
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue // it ended while we looked
+		}
+		// pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
+		lp, rp := bytes.IndexByte(stat, '('), bytes.LastIndexByte(stat, ')')
+		if lp < 0 || rp < lp {
+			continue
+		}
+		f := strings.Fields(string(stat[rp+1:]))
+		if len(f) < 3 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(f[1])
+		pgrp, _ := strconv.Atoi(f[2])
+		out = append(out, process{pid: pid, ppid: ppid, pgrp: pgrp, state: f[0][0], comm: string(stat[lp+1 : rp])})
+	}
+	return out
+}
+
+// Command is exec.Command for a stand-in a test runs to completion (such as
+// sarif-multitool, an npm wrapper around a native program): it runs in its
+// own process group, and whatever of the group is left when the test ends
+// is killed.
+func Command(t testing.TB, name string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	t.Cleanup(func() {
+		if cmd.Process == nil {
+			return
+		}
+		pgid := cmd.Process.Pid
+		exited := make(chan struct{})
+		go func() {
+			if cmd.ProcessState == nil {
+				_ = cmd.Wait()
+			}
+			close(exited)
+		}()
+		endGroup(pgid, exited)
+	})
+	return cmd
 }

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -380,21 +379,30 @@ func TestSARIFFingerprintsStable(t *testing.T) {
 }
 
 // sarifValidate runs the SARIF standard's own validator (sarif-multitool)
-// and returns the error- and warning-level results of its output log.
-func sarifValidate(t *testing.T, bin string, doc []byte) []string {
+// once on all docs (each start of it takes seconds) and returns, per
+// document, the error- and warning-level results of its output log.
+func sarifValidate(t *testing.T, bin string, docs ...[]byte) [][]string {
 	t.Helper()
 	dir := t.TempDir()
-	path := filepath.Join(dir, "stepshift.sarif") // it skips files without a SARIF extension
-	if err := os.WriteFile(path, doc, 0o644); err != nil {
-		t.Fatal(err)
+	var paths []string
+	index := map[string]int{}
+	for i, doc := range docs {
+		name := fmt.Sprintf("doc%d.sarif", i) // it skips files without a SARIF extension
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, doc, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, path)
+		index[name] = i
 	}
+	scanned := []byte(fmt.Sprintf("%d files scanned", len(docs)))
 	logPath := filepath.Join(dir, "validation.sarif")
-	out, err := exec.Command(bin, "validate", "--output", logPath, path).CombinedOutput()
-	if err != nil && !bytes.Contains(out, []byte("1 files scanned")) {
+	out, err := standin.Command(t, bin, append([]string{"validate", "--output", logPath}, paths...)...).CombinedOutput()
+	if err != nil && !bytes.Contains(out, scanned) {
 		t.Fatalf("sarif-multitool failed: %v\n%s", err, out)
 	}
-	if !bytes.Contains(out, []byte("1 files scanned")) || bytes.Contains(out, []byte("was not analyzed")) {
-		t.Fatalf("sarif-multitool did not analyse the file:\n%s", out)
+	if !bytes.Contains(out, scanned) || bytes.Contains(out, []byte("was not analyzed")) {
+		t.Fatalf("sarif-multitool did not analyse the %d files:\n%s", len(docs), out)
 	}
 	logText, err := os.ReadFile(logPath)
 	if err != nil {
@@ -409,16 +417,33 @@ func sarifValidate(t *testing.T, bin string, doc []byte) []string {
 					Text      string
 					Arguments []string
 				}
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct {
+							URI string `json:"uri"`
+						} `json:"artifactLocation"`
+					} `json:"physicalLocation"`
+				}
 			}
 		}
 	}
 	if err := json.Unmarshal(logText, &log); err != nil || len(log.Runs) == 0 {
 		t.Fatalf("validator log unreadable: %v", err)
 	}
-	var problems []string
+	problems := make([][]string, len(docs))
 	for _, r := range log.Runs[0].Results {
 		if r.Level == "" || r.Level == "error" || r.Level == "warning" { // SARIF's default level is warning
-			problems = append(problems, fmt.Sprintf("%s %s %v", r.Level, r.RuleID, r.Message.Arguments))
+			doc := -1
+			if len(r.Locations) > 0 {
+				uri := r.Locations[0].PhysicalLocation.ArtifactLocation.URI
+				if i, ok := index[uri[strings.LastIndexAny(uri, "/\\")+1:]]; ok {
+					doc = i
+				}
+			}
+			if doc < 0 {
+				t.Fatalf("validator result %s %s names no document it was given: %+v", r.Level, r.RuleID, r.Locations)
+			}
+			problems[doc] = append(problems[doc], fmt.Sprintf("%s %s %v", r.Level, r.RuleID, r.Message.Arguments))
 		}
 	}
 	return problems
@@ -429,16 +454,17 @@ func sarifValidate(t *testing.T, bin string, doc []byte) []string {
 func TestSARIFValidates(t *testing.T) {
 	bin := standin.NPMBin(t, "sarif-multitool")
 	doc := []byte(render(t, "sarif", Options{}, sampleInput(t)))
-	for _, p := range sarifValidate(t, bin, doc) {
-		t.Errorf("validator: %s", p)
-	}
 	broken := bytes.Replace(doc, []byte(`"ruleIndex": 1`), []byte(`"ruleIndex": 99`), 1)
-	if len(sarifValidate(t, bin, broken)) == 0 {
-		t.Error("the validator found nothing wrong with an out-of-range ruleIndex; it is not validating")
-	}
 	// A clean run is a valid log too (code scanning then closes old alerts).
 	clean := []byte(render(t, "sarif", Options{}, Input{Rules: sampleInput(t).Rules, Files: []string{"a.asl.json"}, ToolVersion: "dev"}))
-	for _, p := range sarifValidate(t, bin, clean) {
+	problems := sarifValidate(t, bin, doc, broken, clean)
+	for _, p := range problems[0] {
+		t.Errorf("validator: %s", p)
+	}
+	if len(problems[1]) == 0 {
+		t.Error("the validator found nothing wrong with an out-of-range ruleIndex; it is not validating")
+	}
+	for _, p := range problems[2] {
 		t.Errorf("validator on a clean run: %s", p)
 	}
 }
@@ -496,10 +522,10 @@ func checkCaret(t *testing.T, out string, src []byte, rng workflow.Range) {
 // TestCaretProperty: on every value and key of the Cumulus corpus and the
 // loader fixtures (tabs, multibyte, CRLF), the caret lines up.
 func TestCaretProperty(t *testing.T) {
-	paths, _ := filepath.Glob(filepath.Join(standin.CorpusDir(t), "cumulus", "workflows", "*.json"))
+	paths := standin.OptionalCorpusFiles(t, "cumulus/workflows/*.json")
 	fixtures, _ := filepath.Glob(filepath.Join(standin.ModuleRoot(), "fixtures", "loader", "*.json"))
 	paths = append(append(paths, fixtures...), "testdata/tabs.asl.json", "testdata/crlf.asl.json", "testdata/minified.asl.json")
-	if len(paths) < 36 {
+	if len(fixtures) < 10 || len(paths) < len(fixtures)+3 {
 		t.Fatalf("only %d files found", len(paths))
 	}
 	r := &textReporter{}
@@ -610,5 +636,31 @@ func BenchmarkText10000Findings(b *testing.B) {
 		if err := r.Report(&bytes.Buffer{}, in); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestTextCountsTaskUses: a finding about a function run by many Tasks
+// lists the first three in text and gives the rest as a count; JSON keeps
+// every one.
+func TestTextCountsTaskUses(t *testing.T) {
+	src := []byte("resource \"aws_lambda_function\" \"x\" {\n  runtime = \"nodejs16.x\"\n}\n")
+	at := workflow.Range{Filename: "main.tf", Start: workflow.Pos{Line: 2, Column: 13, Byte: 48}, End: workflow.Pos{Line: 2, Column: 25, Byte: 60}}
+	f := lint.Finding{Rule: "lambda-runtime", Severity: lint.Warning, Message: "uses runtime nodejs16.x (5 Tasks run it)", Range: at}
+	for i := 1; i <= 5; i++ {
+		f.Related = append(f.Related, lint.Related{Message: fmt.Sprintf("%s %q", lint.TaskUseNote, fmt.Sprintf("T%d", i)),
+			Range: workflow.Range{Filename: "wf.asl.json", Start: workflow.Pos{Line: i, Column: 1}, End: workflow.Pos{Line: i, Column: 2}}})
+	}
+	in := Input{Findings: []lint.Finding{f}, Sources: map[string][]byte{"main.tf": src}, Files: []string{"main.tf"}}
+	out := render(t, "text", Options{}, in)
+	for _, want := range []string{`wf.asl.json:1:1: used by Task "T1"`, `wf.asl.json:3:1: used by Task "T3"`, "and 2 more Tasks"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, `"T4"`) {
+		t.Errorf("text lists the fourth Task:\n%s", out)
+	}
+	if js := render(t, "json", Options{}, in); !strings.Contains(js, `T5`) {
+		t.Errorf("json lost a Task:\n%s", js)
 	}
 }

@@ -66,6 +66,10 @@ func position(r workflow.Range) string {
 	return r.String()
 }
 
+// maxTaskUsesShown is how many Tasks running a function the text lists
+// under a finding about the function before it gives the rest as a count.
+const maxTaskUsesShown = 3
+
 // Report writes findings for people: each with its source line underlined.
 func (r *textReporter) Report(w io.Writer, in Input) error {
 	bw := bufio.NewWriter(w)
@@ -84,7 +88,27 @@ func (r *textReporter) Report(w io.Writer, in Input) error {
 			fmt.Fprintf(bw, "  %s\n", r.paint(severityColor(f.Severity), line))
 		}
 		r.snippet(bw, &lines, f.Range)
+		// A fact about a function names every Task that runs it; past a
+		// few, the text shows where the first ones are and the count.
+		uses, shown := 0, 0
 		for _, rel := range f.Related {
+			if strings.HasPrefix(rel.Message, lint.TaskUseNote) {
+				uses++
+			}
+		}
+		for _, rel := range f.Related {
+			if strings.HasPrefix(rel.Message, lint.TaskUseNote) && uses > maxTaskUsesShown {
+				if shown++; shown > maxTaskUsesShown {
+					if shown == maxTaskUsesShown+1 {
+						fmt.Fprintf(bw, "  and %d more Tasks\n", uses-maxTaskUsesShown)
+					}
+					continue
+				}
+				if pos := position(rel.Range); pos != "" {
+					fmt.Fprintf(bw, "  %s: %s\n", r.paint(ansiBold, pos), printable(rel.Message))
+				}
+				continue
+			}
 			note := strings.ReplaceAll(printable(rel.Message), "\n", " ")
 			if pos := position(rel.Range); pos != "" {
 				fmt.Fprintf(bw, "  %s: %s\n", r.paint(ansiBold, pos), note)

@@ -47,7 +47,10 @@ func loadCorpus(root string) ([]document, error) {
 }
 
 func main() {
-	root := "../../../shared/corpus"
+	root := "../../../shared/corpus" // or $STEPSHIFT_CORPUS, or the first argument
+	if env := os.Getenv("STEPSHIFT_CORPUS"); env != "" {
+		root = env
+	}
 	if len(os.Args) > 1 {
 		root = os.Args[1]
 	}
