@@ -29,13 +29,19 @@ func CheckJSONata(expr string) *PathError {
 		// update: in a transform "| location | update |", past the location
 		update bool
 		fn     bool // a function definition's parameters: a signature "<...>" may follow
+		// value: in an object constructor "{ key: value, ... }", past the key's ":"
+		value   bool
+		ternary int  // "?" of a condition inside this bracket whose ":" is still to come
+		body    bool // a function's body "{ ... }", not an object constructor
 	}
 	var stack []open
 	operand := true // the next token must be an operand
 	justOpened := false
-	afterSort := false // the last token was the order-by operator "^"
-	termStart := false // at the start of a term: after "(" or ","
-	afterFunc := false // the operand just read is "function" or "λ"
+	afterSort := false   // the last token was the order-by operator "^"
+	termStart := false   // at the start of a term: after "(" or ","
+	afterFunc := false   // the operand just read is "function" or "λ"
+	afterSemi := false   // the token just read is ";" (a block may end with one: "(a; b;)")
+	afterParams := false // a function's parameters (and signature) just closed: "{" opens its body
 	i := 0
 	for {
 		for i < len(expr) && strings.IndexByte(" \t\r\n", expr[i]) >= 0 {
@@ -55,6 +61,10 @@ func CheckJSONata(expr string) *PathError {
 		c := expr[i]
 		opened := justOpened
 		justOpened = false
+		semi := afterSemi
+		afterSemi = false
+		bodyNext := afterParams
+		afterParams = false
 		sortOpen := afterSort
 		afterSort = false
 		atTerm := termStart
@@ -62,7 +72,7 @@ func CheckJSONata(expr string) *PathError {
 		switch {
 		case c == '(' || c == '[' || c == '{':
 			stack = append(stack, open{c: c, at: i, call: c == '(' && !operand && !afterFunc, sort: c == '(' && sortOpen,
-				fn: c == '(' && afterFunc})
+				fn: c == '(' && afterFunc, body: c == '{' && bodyNext})
 			operand, justOpened, termStart, afterFunc = true, true, true, false
 			i++
 			continue
@@ -95,8 +105,11 @@ func CheckJSONata(expr string) *PathError {
 			if top.c != want {
 				return pathErrorf(i, "%q does not match the %q at offset %d", string(c), string(top.c), top.at)
 			}
-			if operand && !opened {
+			if operand && !opened && !(semi && c == ')') {
 				return pathErrorf(i, "an operand is missing before %q", string(c))
+			}
+			if c == '}' && !opened && !top.value && !top.body {
+				return pathErrorf(i, "expected \":\" and a value after the key of an object constructor")
 			}
 			stack = stack[:len(stack)-1]
 			operand = false
@@ -123,6 +136,7 @@ func CheckJSONata(expr string) *PathError {
 					}
 					i = j + 1
 				}
+				afterParams = true
 			}
 			continue
 		case c == ',' || c == ';':
@@ -132,7 +146,14 @@ func CheckJSONata(expr string) *PathError {
 			if operand {
 				return pathErrorf(i, "an operand is missing before %q", string(c))
 			}
-			operand, termStart = true, true
+			if len(stack) > 0 && stack[len(stack)-1].c == '{' && !stack[len(stack)-1].body && c == ',' {
+				top := &stack[len(stack)-1]
+				if !top.value {
+					return pathErrorf(i, "expected \":\" and a value after the key of an object constructor")
+				}
+				top.value, top.ternary = false, 0 // "," also ends a conditional without an else
+			}
+			operand, termStart, afterSemi = true, true, c == ';'
 			i++
 			continue
 		}
@@ -169,6 +190,19 @@ func CheckJSONata(expr string) *PathError {
 		if op == "" {
 			r, _ := utf8.DecodeRuneInString(expr[i:])
 			return pathErrorf(i, "expected an operator, got %q", string(r))
+		}
+		if len(stack) > 0 {
+			switch top := &stack[len(stack)-1]; {
+			case op == "?":
+				top.ternary++
+			case op == ":" && top.ternary > 0:
+				top.ternary--
+			case op == ":" && top.c == '{' && !top.body:
+				if top.value {
+					return pathErrorf(i, "unexpected \":\": this value of the object constructor already has its key")
+				}
+				top.value = true
+			}
 		}
 		i += len(op)
 		operand, afterFunc = true, false

@@ -203,8 +203,10 @@ func TestCheckJSONataGrammar(t *testing.T) {
 	}
 }
 
-// TestCheckJSONataSignaturesTransforms: function signatures and transforms
-// of the JSONata 2.0 grammar parse, and their broken forms do not.
+// TestCheckJSONataSignaturesTransforms: function signatures, transforms,
+// object constructors and blocks parse as the JSONata 2.0 parser reads them
+// (an object constructor takes key ":" value pairs, a block may end with
+// ";"), and their broken forms do not.
 func TestCheckJSONataSignaturesTransforms(t *testing.T) {
 	for _, expr := range []string{
 		"$map($states.input.l, function($v)<s-:s>{ $v })",
@@ -214,12 +216,23 @@ func TestCheckJSONataSignaturesTransforms(t *testing.T) {
 		"$states.input ~> |items|{'total': price * qty}|",
 		"$states.input.a > 1 ? 'big' : 'small'",
 		"$f(?, 2)",
+		"($x := 1; $x;)",
+		"{'a': $states.input.x ? 1, 'b': 2}",
+		"{'a': $states.input.x ? 1 : 2, 'b': {'c': [1, {'d': 2}]}}",
+		"$map($states.input, function($v) { {'S': $v} })",
+		"$map($states.input, function($v)<o:o> { ($a := 1; {'k': $a}) })",
+		"$states.input.l{type: $sum(v)}",
+		"{$string($states.input.k): /x:y/}",
 	} {
 		if err := CheckJSONata(expr); err != nil {
 			t.Errorf("%q: %v, want it accepted", expr, err)
 		}
 	}
 	for _, expr := range []string{
+		"{1}",
+		"{'a'}",
+		"{'a': 1, 'b'}",
+		"{'a': 1 : 2}",
 		"function($a)<n:n { $a }",
 		"$states.input ~> | $ | {}",
 		"$states.input ~> | $ | {} ) |",
