@@ -3,6 +3,7 @@ package lint
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/stepshift/stepshift/workflow"
 )
@@ -27,12 +28,19 @@ var _ = register(&Rule{
 	},
 })
 
+// The patterns are compiled on first use: the bounded repeats ({1,128})
+// compile to large programs, and compiling them at package init cost every
+// stepshift process (even --help) about a millisecond.
 var (
-	lambdaNameRE      = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	lambdaQualifierRE = regexp.MustCompile(`^(\$LATEST|[A-Za-z0-9_-]{1,128})$`)
-	activityNameRE    = regexp.MustCompile(`^[^\s<>{}\[\]?*"#%\\^|~` + "`" + `$&,;:/]{1,80}$`)
-	uriSchemeRE       = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:\S+$`)
+	lambdaNameRE      = lazyRegexp(`^[A-Za-z0-9_-]{1,64}$`)
+	lambdaQualifierRE = lazyRegexp(`^(\$LATEST|[A-Za-z0-9_-]{1,128})$`)
+	activityNameRE    = lazyRegexp(`^[^\s<>{}\[\]?*"#%\\^|~` + "`" + `$&,;:/]{1,80}$`)
+	uriSchemeRE       = lazyRegexp(`^[A-Za-z][A-Za-z0-9+.-]*:\S+$`)
 )
+
+func lazyRegexp(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
+}
 
 // integrationPatterns are the suffixes Step Functions knows after an action.
 var integrationPatterns = map[string]bool{"": true, "sync": true, "sync:2": true, "waitForTaskToken": true}
@@ -87,7 +95,7 @@ func checkInvalidResource(p *Pass) {
 func resourceProblem(r *workflow.Resource) string {
 	raw := r.Raw
 	if !strings.HasPrefix(raw, "arn:") {
-		if !uriSchemeRE.MatchString(raw) {
+		if !uriSchemeRE().MatchString(raw) {
 			return "is not a URI; a Task runs a Lambda function, an activity or a service integration named by its ARN"
 		}
 		return ""
@@ -102,17 +110,17 @@ func resourceProblem(r *workflow.Resource) string {
 			return "has no function name"
 		}
 		name, qual, hasQual := strings.Cut(parts[6], ":")
-		if !lambdaNameRE.MatchString(name) {
+		if !lambdaNameRE().MatchString(name) {
 			return "has an invalid function name " + quote(name) + " (letters, digits, - and _, at most 64)"
 		}
-		if hasQual && !lambdaQualifierRE.MatchString(qual) {
+		if hasQual && !lambdaQualifierRE().MatchString(qual) {
 			if qual == "" {
 				return "ends with \":\" but no version or alias follows"
 			}
 			return "has an invalid qualifier " + quote(qual) + " (want $LATEST, a version number or an alias of letters, digits, - and _)"
 		}
 	case workflow.Activity:
-		if !activityNameRE.MatchString(r.Name) {
+		if !activityNameRE().MatchString(r.Name) {
 			return "has an invalid activity name " + quote(r.Name)
 		}
 	case workflow.LambdaInvoke, workflow.ServiceIntegration:

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -185,10 +184,7 @@ func runtimesJSON(t *testing.T) []byte { t.Helper(); return schemas.RuntimesJSON
 // identifier, with the same deprecation, block-create and block-update days,
 // and the undated rows after the last dated one retired.
 func TestRuntimesMatchAWSTable(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(standin.ModuleRoot(), "..", "shared")); err != nil {
-		t.Skip("skipping: ../shared (the reference data) is not beside the checkout")
-	}
-	path := filepath.Join(filepath.Dir(standin.CorpusDir(t)), "reference", "lambda-runtimes.tsv")
+	path := standin.ReferenceFile(t, "lambda-runtimes.tsv")
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)

@@ -108,3 +108,17 @@ func OptionalCorpusFiles(t testing.TB, pattern string) []string {
 	}
 	return files
 }
+
+// ReferenceFile returns the path of an AWS reference table in
+// ../shared/reference beside the checkout (facts compiled from AWS's published
+// tables, such as lambda-runtimes.tsv). Like the corpus it is not part of a
+// plain clone: a missing file skips t, or fails it when
+// STEPSHIFT_REQUIRE_CORPUS=1 (CI has ../shared).
+func ReferenceFile(t testing.TB, name string) string {
+	t.Helper()
+	path := filepath.Join(ModuleRoot(), "..", "shared", "reference", name)
+	if _, err := os.Stat(path); err != nil {
+		missingCorpus(t, fmt.Errorf("reference table %s not found beside the checkout: %w", name, err))
+	}
+	return path
+}
