@@ -7,7 +7,7 @@ FUZZTIME ?= 10s
 .PHONY: build test check corpus bench bench-peers fuzz ci emulators docs lint-example tidy clean
 
 build:
-	$(GO) build -trimpath -o $(BIN) ./cmd/stepshift
+	$(GO) build -trimpath -tags urfave_cli_no_docs -o $(BIN) ./cmd/stepshift
 
 test:
 	$(GO) vet $(PKGS)

@@ -125,6 +125,14 @@ func TestErrorMatchingRules(t *testing.T) {
 			t.Errorf("%s: %s %s (%s) path %v", tc.name, res.Status, res.Error, res.Cause, res.Path)
 		}
 	}
+	// A heartbeat timeout is handled by a States.Timeout retrier or catcher
+	// (the older, wider name), never by States.TaskFailed.
+	hb := `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:activity:a",
+	  "HeartbeatSeconds": 10, "Catch": [{"ErrorEquals": ["States.TaskFailed"], "Next": "TaskFailed"}, {"ErrorEquals": ["States.Timeout"], "Next": "Timeout"}], "End": true},
+	  "TaskFailed": {"Type": "Pass", "End": true}, "Timeout": {"Type": "Pass", "End": true}}}`
+	if res := mustRun(t, hb, `{}`, Options{Mocks: always(Outcome{Hang: true})}); strings.Join(res.Path, ",") != "T,Timeout" {
+		t.Errorf("heartbeat timeout: %s %s path %v, want the States.Timeout catcher", res.Status, res.Error, res.Path)
+	}
 	res := mustRun(t, def, `{"a": "not an object"}`, Options{Mocks: always(Outcome{Return: 1.0})})
 	if want := "An error occurred while executing the state 'T' (entered at the event id #2). Unable to apply ReferencePath $.a.b to input {\"a\":\"not an object\"}"; res.Cause != want {
 		t.Errorf("cause %q", res.Cause)

@@ -9,7 +9,9 @@ import (
 // matches reports whether an ErrorEquals list handles an error, with Step
 // Functions' wildcard rules: States.ALL matches every error but the terminal
 // States.Runtime and States.DataLimitExceeded; States.TaskFailed matches every
-// error but States.Timeout (and the terminal ones).
+// error but States.Timeout (and the terminal ones). A heartbeat timeout is a
+// States.Timeout too: States.HeartbeatTimeout was added later as a narrower
+// name, and a States.Timeout retrier or catcher still handles it.
 func matches(errorEquals []string, e *execError) bool {
 	if e.Error == "States.Runtime" {
 		return false
@@ -18,9 +20,11 @@ func matches(errorEquals []string, e *execError) bool {
 		switch {
 		case name == e.Error:
 			return true
+		case name == "States.Timeout" && e.Error == "States.HeartbeatTimeout":
+			return true
 		case name == "States.ALL" && !e.terminal():
 			return true
-		case name == "States.TaskFailed" && !e.terminal() && e.Error != "States.Timeout":
+		case name == "States.TaskFailed" && !e.terminal() && e.Error != "States.Timeout" && e.Error != "States.HeartbeatTimeout":
 			return true
 		}
 	}

@@ -66,7 +66,8 @@ func FuzzParsePath(f *testing.F) {
 func FuzzCheckJSONata(f *testing.F) {
 	for _, s := range []string{"$states.input.x", "$sum($states.input.items.(price * qty))", "10 + * 2", "$a[?(@.x)]",
 		"($x := 1; $x + 1)", "function($v) { $v.id }", "/a\\/b/i", "`odd name`.x", "a ? b : c", "[1..3]", "$substring(?, 0, 2)",
-		"$x^(>price, <name)", "$ ~> | $ | {'a': 1}, ['b'] |", "phone", "$$.x"} {
+		"$x^(>price, <name)", "$ ~> | $ | {'a': 1}, ['b'] |", "phone", "$$.x",
+		"function($v)<a<n>:n>{ $v }"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -28,12 +28,20 @@ func CheckJSONata(expr string) *PathError {
 		sort bool // an order-by "^( ... )": each term may start with "<" or ">"
 		// update: in a transform "| location | update |", past the location
 		update bool
+		fn     bool // a function definition's parameters: a signature "<...>" may follow
+		// value: in an object constructor "{ key: value, ... }", past the key's ":"
+		value   bool
+		ternary int  // "?" of a condition inside this bracket whose ":" is still to come
+		body    bool // a function's body "{ ... }", not an object constructor
 	}
 	var stack []open
 	operand := true // the next token must be an operand
 	justOpened := false
-	afterSort := false // the last token was the order-by operator "^"
-	termStart := false // at the start of a term: after "(" or ","
+	afterSort := false   // the last token was the order-by operator "^"
+	termStart := false   // at the start of a term: after "(" or ","
+	afterFunc := false   // the operand just read is "function" or "λ"
+	afterSemi := false   // the token just read is ";" (a block may end with one: "(a; b;)")
+	afterParams := false // a function's parameters (and signature) just closed: "{" opens its body
 	i := 0
 	for {
 		for i < len(expr) && strings.IndexByte(" \t\r\n", expr[i]) >= 0 {
@@ -53,14 +61,19 @@ func CheckJSONata(expr string) *PathError {
 		c := expr[i]
 		opened := justOpened
 		justOpened = false
+		semi := afterSemi
+		afterSemi = false
+		bodyNext := afterParams
+		afterParams = false
 		sortOpen := afterSort
 		afterSort = false
 		atTerm := termStart
 		termStart = false
 		switch {
 		case c == '(' || c == '[' || c == '{':
-			stack = append(stack, open{c: c, at: i, call: c == '(' && !operand, sort: c == '(' && sortOpen})
-			operand, justOpened, termStart = true, true, true
+			stack = append(stack, open{c: c, at: i, call: c == '(' && !operand && !afterFunc, sort: c == '(' && sortOpen,
+				fn: c == '(' && afterFunc, body: c == '{' && bodyNext})
+			operand, justOpened, termStart, afterFunc = true, true, true, false
 			i++
 			continue
 		case c == '|' && operand:
@@ -92,12 +105,39 @@ func CheckJSONata(expr string) *PathError {
 			if top.c != want {
 				return pathErrorf(i, "%q does not match the %q at offset %d", string(c), string(top.c), top.at)
 			}
-			if operand && !opened {
+			if operand && !opened && !(semi && c == ')') {
 				return pathErrorf(i, "an operand is missing before %q", string(c))
+			}
+			if c == '}' && !opened && !top.value && !top.body {
+				return pathErrorf(i, "expected \":\" and a value after the key of an object constructor")
 			}
 			stack = stack[:len(stack)-1]
 			operand = false
 			i++
+			if top.fn {
+				// A signature such as "<n-:n>" or "<a<s>:a>" between the parameters and the body.
+				j := i
+				for j < len(expr) && strings.IndexByte(" \t\r\n", expr[j]) >= 0 {
+					j++
+				}
+				if j < len(expr) && expr[j] == '<' {
+					depth := 0
+					for ; j < len(expr); j++ {
+						if expr[j] == '<' {
+							depth++
+						} else if expr[j] == '>' {
+							if depth--; depth == 0 {
+								break
+							}
+						}
+					}
+					if depth != 0 {
+						return pathErrorf(i, "a function signature \"<\" is never closed")
+					}
+					i = j + 1
+				}
+				afterParams = true
+			}
 			continue
 		case c == ',' || c == ';':
 			if len(stack) == 0 && c == ',' {
@@ -106,7 +146,14 @@ func CheckJSONata(expr string) *PathError {
 			if operand {
 				return pathErrorf(i, "an operand is missing before %q", string(c))
 			}
-			operand, termStart = true, true
+			if len(stack) > 0 && stack[len(stack)-1].c == '{' && !stack[len(stack)-1].body && c == ',' {
+				top := &stack[len(stack)-1]
+				if !top.value {
+					return pathErrorf(i, "expected \":\" and a value after the key of an object constructor")
+				}
+				top.value, top.ternary = false, 0 // "," also ends a conditional without an else
+			}
+			operand, termStart, afterSemi = true, true, c == ';'
 			i++
 			continue
 		}
@@ -119,6 +166,8 @@ func CheckJSONata(expr string) *PathError {
 				i++
 				continue
 			}
+			tok := expr[i : i+n]
+			afterFunc = tok == "function" || tok == "λ"
 			i += n
 			operand = false
 			// "and", "or", "in" are names in operand position.
@@ -142,8 +191,21 @@ func CheckJSONata(expr string) *PathError {
 			r, _ := utf8.DecodeRuneInString(expr[i:])
 			return pathErrorf(i, "expected an operator, got %q", string(r))
 		}
+		if len(stack) > 0 {
+			switch top := &stack[len(stack)-1]; {
+			case op == "?":
+				top.ternary++
+			case op == ":" && top.ternary > 0:
+				top.ternary--
+			case op == ":" && top.c == '{' && !top.body:
+				if top.value {
+					return pathErrorf(i, "unexpected \":\": this value of the object constructor already has its key")
+				}
+				top.value = true
+			}
+		}
 		i += len(op)
-		operand = true
+		operand, afterFunc = true, false
 		afterSort = op == "^"
 	}
 	if len(stack) > 0 {
@@ -279,7 +341,7 @@ func JSONataTopLevelName(expr string) (string, int, bool) {
 		return "", 0, false
 	}
 	stack := []bool{true} // per open bracket: are names there at the top level?
-	operand, prevDot := true, false
+	operand, prevDot, prevSort := true, false, false
 	lambda := 0 // bracket groups still to open that belong to a function's parameters and body
 	for i := 0; i < len(expr); {
 		c := expr[i]
@@ -295,16 +357,25 @@ func JSONataTopLevelName(expr string) (string, int, bool) {
 			i += end + 4
 			continue
 		case c == '<' && lambda == 1:
-			end := strings.IndexByte(expr[i:], '>') // a function signature "<n-n:n>"
-			if end < 0 {
+			depth, j := 0, i // a function signature "<n-n:n>", "<a<s>:a>"
+			for ; j < len(expr); j++ {
+				if expr[j] == '<' {
+					depth++
+				} else if expr[j] == '>' {
+					if depth--; depth == 0 {
+						break
+					}
+				}
+			}
+			if depth != 0 {
 				return "", 0, false
 			}
-			i += end + 1
+			i = j + 1
 			continue
 		case c == '(' || c == '[' || c == '{':
 			top := stack[len(stack)-1]
 			if operand {
-				top = top && !prevDot // a grouping, array or object constructor; after "." a path step
+				top = top && !prevDot && !prevSort // after "^" an order-by, whose terms read each item; a grouping, array or object constructor; after "." a path step
 			} else {
 				top = top && c == '(' // a call's arguments; a predicate or group-by reads each item
 			}
@@ -313,18 +384,18 @@ func JSONataTopLevelName(expr string) (string, int, bool) {
 				lambda--
 			}
 			stack = append(stack, top)
-			operand, prevDot = true, false
+			operand, prevDot, prevSort = true, false, false
 			i++
 			continue
 		case c == ')' || c == ']' || c == '}':
 			if len(stack) > 1 {
 				stack = stack[:len(stack)-1]
 			}
-			operand, prevDot = false, false
+			operand, prevDot, prevSort = false, false, false
 			i++
 			continue
 		case c == ',' || c == ';':
-			operand, prevDot = true, false
+			operand, prevDot, prevSort = true, false, false
 			i++
 			continue
 		}
@@ -353,7 +424,7 @@ func JSONataTopLevelName(expr string) (string, int, bool) {
 				}
 			}
 			i += n
-			operand, prevDot = false, false
+			operand, prevDot, prevSort = false, false, false
 			continue
 		}
 		op := ""
@@ -371,7 +442,7 @@ func JSONataTopLevelName(expr string) (string, int, bool) {
 		if op == "" {
 			return "", 0, false
 		}
-		prevDot = op == "."
+		prevDot, prevSort = op == ".", op == "^"
 		operand = true
 		i += len(op)
 	}

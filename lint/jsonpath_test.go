@@ -153,7 +153,9 @@ func TestJSONataTopLevelName(t *testing.T) {
 		{"$count($states.result.Payload) > 0", ""},
 		{"$states.context.Execution.Id & '-' & $uuid()", ""},
 		{"-$states.input.n", ""},
-		{"$states.input ~> | $ | {'x': 1} |", ""}, // transforms are not judged
+		{"$states.input ~> | $ | {'x': 1} |", ""},  // transforms are not judged
+		{"$states.input.items^(>price, name)", ""}, // order-by terms read each item
+		{"$map($states.input.l, function($v)<a<n>:n>{ $count($v) })", ""},
 		{"1 + 2 /* a comment */", ""},
 		{"/ab+c/i", ""},
 		{"$$", "$$"},
@@ -197,6 +199,46 @@ func TestCheckJSONataGrammar(t *testing.T) {
 	} {
 		if err := CheckJSONata(c.expr); (err == nil) != c.ok {
 			t.Errorf("%q: parses = %v, want %v (%v)", c.expr, err == nil, c.ok, err)
+		}
+	}
+}
+
+// TestCheckJSONataSignaturesTransforms: function signatures, transforms,
+// object constructors and blocks parse as the JSONata 2.0 parser reads them
+// (an object constructor takes key ":" value pairs, a block may end with
+// ";"), and their broken forms do not.
+func TestCheckJSONataSignaturesTransforms(t *testing.T) {
+	for _, expr := range []string{
+		"$map($states.input.l, function($v)<s-:s>{ $v })",
+		"$map($states.input.l, function($v, $i)<x-n?:a<n>>{ [$i] })",
+		"λ($a){ $a * 2 }(3)",
+		"$states.input ~> | $ | {'x': 1}, ['y'] |",
+		"$states.input ~> |items|{'total': price * qty}|",
+		"$states.input.a > 1 ? 'big' : 'small'",
+		"$f(?, 2)",
+		"($x := 1; $x;)",
+		"{'a': $states.input.x ? 1, 'b': 2}",
+		"{'a': $states.input.x ? 1 : 2, 'b': {'c': [1, {'d': 2}]}}",
+		"$map($states.input, function($v) { {'S': $v} })",
+		"$map($states.input, function($v)<o:o> { ($a := 1; {'k': $a}) })",
+		"$states.input.l{type: $sum(v)}",
+		"{$string($states.input.k): /x:y/}",
+	} {
+		if err := CheckJSONata(expr); err != nil {
+			t.Errorf("%q: %v, want it accepted", expr, err)
+		}
+	}
+	for _, expr := range []string{
+		"{1}",
+		"{'a'}",
+		"{'a': 1, 'b'}",
+		"{'a': 1 : 2}",
+		"function($a)<n:n { $a }",
+		"$states.input ~> | $ | {}",
+		"$states.input ~> | $ | {} ) |",
+	} {
+		if err := CheckJSONata(expr); err == nil {
+			t.Errorf("%q: accepted, want a syntax error", expr)
 		}
 	}
 }

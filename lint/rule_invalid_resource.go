@@ -3,6 +3,7 @@ package lint
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/stepshift/stepshift/workflow"
 )
@@ -17,7 +18,9 @@ var _ = register(&Rule{
 		Checks: "A Task's `Resource` that Terraform does not fill in must be a URI, and when it is a Lambda function ARN " +
 			"(`arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`), an activity ARN (`arn:aws:states:REGION:ACCOUNT:activity:NAME`) " +
 			"or a service integration (`arn:aws:states:::SERVICE:ACTION[.sync|.sync:2|.waitForTaskToken]`) its parts must be well formed: " +
-			"a function name of letters, digits, `-` and `_`; a qualifier `$LATEST`, a version or an alias; an action; a known integration pattern. " +
+			"a function name of letters, digits, `-` and `_`; a qualifier `$LATEST`, a version or an alias; an action; a known integration pattern " +
+			"that the service supports, by AWS's table of optimized integrations (no `.sync` on `lambda`, `dynamodb`, `sqs`, `sns`, `events`, " +
+			"`apigateway` or any `aws-sdk:` integration; no `.waitForTaskToken` on `dynamodb`, `athena`, `batch`, `codebuild`, `glue`, ...). " +
 			"URIs stepshift does not recognise are `unknown-resource` warnings instead.",
 		Example: `"Resource": "arn:aws:lambda:us-east-1:123456789012:function:SyncGranule:"`,
 		Why:     "Step Functions rejects the definition (INVALID_RESOURCE) when the state machine is created or updated.",
@@ -25,15 +28,55 @@ var _ = register(&Rule{
 	},
 })
 
+// The patterns are compiled on first use: the bounded repeats ({1,128})
+// compile to large programs, and compiling them at package init cost every
+// stepshift process (even --help) about a millisecond.
 var (
-	lambdaNameRE      = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	lambdaQualifierRE = regexp.MustCompile(`^(\$LATEST|[A-Za-z0-9_-]{1,128})$`)
-	activityNameRE    = regexp.MustCompile(`^[^\s<>{}\[\]?*"#%\\^|~` + "`" + `$&,;:/]{1,80}$`)
-	uriSchemeRE       = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:\S+$`)
+	lambdaNameRE      = lazyRegexp(`^[A-Za-z0-9_-]{1,64}$`)
+	lambdaQualifierRE = lazyRegexp(`^(\$LATEST|[A-Za-z0-9_-]{1,128})$`)
+	activityNameRE    = lazyRegexp(`^[^\s<>{}\[\]?*"#%\\^|~` + "`" + `$&,;:/]{1,80}$`)
+	uriSchemeRE       = lazyRegexp(`^[A-Za-z][A-Za-z0-9+.-]*:\S+$`)
 )
+
+func lazyRegexp(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
+}
 
 // integrationPatterns are the suffixes Step Functions knows after an action.
 var integrationPatterns = map[string]bool{"": true, "sync": true, "sync:2": true, "waitForTaskToken": true}
+
+// servicePatterns is AWS's table of the integration patterns each service
+// supports beyond Request Response ("Integrating optimized services with
+// Step Functions", Step Functions developer guide): "sync" is Run a Job
+// (.sync, .sync:2), "waitForTaskToken" is Wait for Callback. The AWS SDK
+// integrations ("aws-sdk", over two hundred services) support Wait for
+// Callback but not Run a Job. Services not in the table are not judged.
+var servicePatterns = map[string]map[string]bool{
+	"aws-sdk":          {"waitForTaskToken": true},
+	"apigateway":       {"waitForTaskToken": true},
+	"athena":           {"sync": true},
+	"batch":            {"sync": true},
+	"bedrock":          {"sync": true, "waitForTaskToken": true},
+	"codebuild":        {"sync": true},
+	"dynamodb":         {},
+	"ecs":              {"sync": true, "waitForTaskToken": true},
+	"eks":              {"sync": true, "waitForTaskToken": true},
+	"elasticmapreduce": {"sync": true},
+	"emr-containers":   {"sync": true},
+	"emr-serverless":   {"sync": true},
+	"events":           {"waitForTaskToken": true},
+	"glue":             {"sync": true},
+	"databrew":         {"sync": true},
+	"lambda":           {"waitForTaskToken": true},
+	"mediaconvert":     {"sync": true},
+	"sagemaker":        {"sync": true},
+	"sns":              {"waitForTaskToken": true},
+	"sqs":              {"waitForTaskToken": true},
+	"states":           {"sync": true, "waitForTaskToken": true},
+}
+
+// patternNames name the patterns as AWS's table does.
+var patternNames = map[string]string{"sync": "Run a Job (.sync)", "waitForTaskToken": "Wait for Callback (.waitForTaskToken)"}
 
 func checkInvalidResource(p *Pass) {
 	for _, st := range p.Doc.States {
@@ -52,7 +95,7 @@ func checkInvalidResource(p *Pass) {
 func resourceProblem(r *workflow.Resource) string {
 	raw := r.Raw
 	if !strings.HasPrefix(raw, "arn:") {
-		if !uriSchemeRE.MatchString(raw) {
+		if !uriSchemeRE().MatchString(raw) {
 			return "is not a URI; a Task runs a Lambda function, an activity or a service integration named by its ARN"
 		}
 		return ""
@@ -67,17 +110,17 @@ func resourceProblem(r *workflow.Resource) string {
 			return "has no function name"
 		}
 		name, qual, hasQual := strings.Cut(parts[6], ":")
-		if !lambdaNameRE.MatchString(name) {
+		if !lambdaNameRE().MatchString(name) {
 			return "has an invalid function name " + quote(name) + " (letters, digits, - and _, at most 64)"
 		}
-		if hasQual && !lambdaQualifierRE.MatchString(qual) {
+		if hasQual && !lambdaQualifierRE().MatchString(qual) {
 			if qual == "" {
 				return "ends with \":\" but no version or alias follows"
 			}
 			return "has an invalid qualifier " + quote(qual) + " (want $LATEST, a version number or an alias of letters, digits, - and _)"
 		}
 	case workflow.Activity:
-		if !activityNameRE.MatchString(r.Name) {
+		if !activityNameRE().MatchString(r.Name) {
 			return "has an invalid activity name " + quote(r.Name)
 		}
 	case workflow.LambdaInvoke, workflow.ServiceIntegration:
@@ -86,6 +129,14 @@ func resourceProblem(r *workflow.Resource) string {
 		}
 		if !integrationPatterns[r.Pattern] {
 			return "has an unknown integration pattern " + quote("."+r.Pattern) + " (want .sync, .sync:2 or .waitForTaskToken)"
+		}
+		kind := strings.TrimSuffix(r.Pattern, ":2")
+		if supported, known := servicePatterns[r.Service]; known && kind != "" && !supported[kind] {
+			name := "the " + r.Service + " integration"
+			if r.Service == "aws-sdk" {
+				name = "an AWS SDK integration"
+			}
+			return "uses " + patternNames[kind] + ", which " + name + " does not support"
 		}
 	default:
 		if parts[2] == "states" {

@@ -22,6 +22,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/stepshift/stepshift/internal/standin"
 )
 
 // handlerBin holds the real aws-lambda-go bootstraps TestMain builds.
@@ -54,8 +56,7 @@ func TestMain(m *testing.M) {
 		handlerBin[n] = filepath.Join(dir, n)
 	}
 	testBinDir = dir
-	code := m.Run()
-	sharedStandins.stop()
+	code := standin.Main(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -15,9 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 )
 
 //go:embed asl.schema.json
@@ -44,27 +41,20 @@ type Violation struct {
 	Message string
 }
 
-// compiledASL is compiled on first use: compiling costs far more than a
-// validation, and most stepshift runs validate many documents.
+// compiledASL is compiled on first use, not at package init: most stepshift
+// processes (--help, migrate, worker) never validate a workflow, and those
+// that do validate many.
 var compiledASL = sync.OnceValues(func() (*aslValidator, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(aslSchemaText))
+	root, doc, err := compileASLSchema(aslSchemaText)
 	if err != nil {
-		return nil, fmt.Errorf("embedded ASL schema is not JSON: %w", err)
+		return nil, err
 	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource(aslSchemaURL, doc); err != nil {
-		return nil, fmt.Errorf("embedded ASL schema: %w", err)
-	}
-	sch, err := c.Compile(aslSchemaURL)
-	if err != nil {
-		return nil, fmt.Errorf("embedded ASL schema does not compile: %w", err)
-	}
-	return &aslValidator{schema: sch, doc: doc}, nil
+	return &aslValidator{root: root, doc: doc}, nil
 })
 
 type aslValidator struct {
-	schema *jsonschema.Schema
-	doc    any // the schema as JSON, to read our annotations (x-expect, errorMessage, title)
+	root *schemaNode
+	doc  any // the schema as JSON, to read our annotations (x-expect, errorMessage, title)
 }
 
 // ValidateASL checks instance (a value as encoding/json's Unmarshal into `any`
@@ -79,26 +69,28 @@ func ValidateASL(instance any) []Violation {
 		// means a broken build, which must not pass silently.
 		return []Violation{{Pointer: "", Keyword: "schema", Message: err.Error()}}
 	}
-	err = v.schema.Validate(instance)
-	if err == nil {
+	f := validateNode(v.root, instance)
+	if f == nil {
 		return nil
 	}
-	verr, ok := err.(*jsonschema.ValidationError)
-	if !ok {
-		return []Violation{{Keyword: "schema", Message: err.Error()}}
-	}
 	var out []Violation
-	v.collect(verr, nil, instance, &out)
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Pointer != out[j].Pointer {
-			return out[i].Pointer < out[j].Pointer
-		}
-		return out[i].Message < out[j].Message
-	})
-	return dedupe(out)
+	v.collect(f, nil, instance, &out)
+	return sortViolations(out)
 }
 
-func dedupe(vs []Violation) []Violation {
+// sortViolations orders violations by pointer, then message and keyword,
+// and drops repeats (two schemas may report the same thing).
+func sortViolations(vs []Violation) []Violation {
+	sort.Slice(vs, func(i, j int) bool {
+		a, b := vs[i], vs[j]
+		if a.Pointer != b.Pointer {
+			return a.Pointer < b.Pointer
+		}
+		if a.Message != b.Message {
+			return a.Message < b.Message
+		}
+		return a.Keyword < b.Keyword
+	})
 	out := vs[:0]
 	for i, v := range vs {
 		if i > 0 && v == vs[i-1] {
@@ -109,32 +101,27 @@ func dedupe(vs []Violation) []Violation {
 	return out
 }
 
-// collect walks the error tree down to its leaves. Wrappers (allOf, $ref,
+// collect walks the failure tree down to its leaves. Wrappers (allOf, $ref,
 // if/then groups) carry no message a person needs; ancestors are kept so a
 // leaf can borrow annotations (x-other, title) from the $ref that led to it.
-func (v *aslValidator) collect(e *jsonschema.ValidationError, ancestors []*jsonschema.ValidationError, instance any, out *[]Violation) {
-	if len(e.Causes) > 0 {
-		switch e.ErrorKind.(type) {
-		case *kind.Not, *kind.PropertyNames:
-			// leaves with a meaning of their own; their causes explain less
-		default:
-			next := append(ancestors, e)
-			for _, c := range e.Causes {
-				v.collect(c, next, instance, out)
-			}
-			return
+func (v *aslValidator) collect(f *failure, ancestors []*failure, instance any, out *[]Violation) {
+	if len(f.causes) > 0 && f.kind != fNot && f.kind != fPropertyNames {
+		next := append(ancestors, f)
+		for _, c := range f.causes {
+			v.collect(c, next, instance, out)
 		}
+		return
 	}
-	*out = append(*out, v.leaf(e, ancestors, instance)...)
+	*out = append(*out, v.leaf(f, ancestors, instance)...)
 }
 
 // leaf turns one failed keyword into violations.
-func (v *aslValidator) leaf(e *jsonschema.ValidationError, ancestors []*jsonschema.ValidationError, instance any) []Violation {
-	ptr := pointerOf(e.InstanceLocation)
-	value, _ := lookup(instance, e.InstanceLocation)
-	own := v.subschema(e.SchemaURL)
-	keyword := strings.Join(e.ErrorKind.KeywordPath(), "/")
-	if _, isNot := e.ErrorKind.(*kind.Not); isNot {
+func (v *aslValidator) leaf(f *failure, ancestors []*failure, instance any) []Violation {
+	ptr := pointerOf(f.loc)
+	value, _ := lookup(instance, f.loc)
+	own := v.subschema(f.schemaURL)
+	keyword := f.keyword()
+	if f.kind == fNot {
 		keyword = "not"
 	}
 
@@ -146,16 +133,16 @@ func (v *aslValidator) leaf(e *jsonschema.ValidationError, ancestors []*jsonsche
 		}
 		for i := len(ancestors) - 1; i >= 0; i-- {
 			a := ancestors[i]
-			if !sameLocation(a.InstanceLocation, e.InstanceLocation) {
+			if !sameLocation(a.loc, f.loc) {
 				break
 			}
-			if s, ok := v.subschema(a.SchemaURL)[name].(string); ok {
+			if s, ok := v.subschema(a.schemaURL)[name].(string); ok {
 				return s
 			}
 		}
 		return ""
 	}
-	subject := keyName(instance, e.InstanceLocation)
+	subject := keyName(instance, f.loc)
 	expand := func(msg string) string {
 		return strings.NewReplacer(
 			"{value}", display(value),
@@ -164,116 +151,113 @@ func (v *aslValidator) leaf(e *jsonschema.ValidationError, ancestors []*jsonsche
 		).Replace(msg)
 	}
 
-	switch k := e.ErrorKind.(type) {
-	case *kind.Required:
+	switch f.kind {
+	case fRequired:
 		if msg := annotation("errorMessage"); msg != "" {
 			return []Violation{{Pointer: ptr, Keyword: "required", Message: expand(msg)}}
 		}
-		where := v.noun(e.SchemaURL, ancestors, e.InstanceLocation)
+		where := v.noun(f.schemaURL, ancestors, f.loc)
 		var vs []Violation
-		for _, m := range k.Missing {
+		for _, m := range f.names {
 			vs = append(vs, Violation{Pointer: ptr, Keyword: "required",
 				Message: fmt.Sprintf("missing required field %q in %s", m, where)})
 		}
 		return vs
-	case *kind.FalseSchema:
+	case fFalseSchema:
 		// unevaluatedProperties/additionalProperties: false reports each
 		// extra member at its own location; the owning object's title says
 		// what kind of object it is.
-		if len(e.InstanceLocation) > 0 {
-			parentURL := trimLastSegment(e.SchemaURL)
-			return []Violation{{Pointer: ptr, Keyword: lastSegment(e.SchemaURL),
-				Message: fmt.Sprintf("unknown field %q in %s", e.InstanceLocation[len(e.InstanceLocation)-1], v.nounOf(parentURL))}}
+		if len(f.loc) > 0 {
+			parentURL := trimLastSegment(f.schemaURL)
+			return []Violation{{Pointer: ptr, Keyword: lastSegment(f.schemaURL),
+				Message: fmt.Sprintf("unknown field %q in %s", f.loc[len(f.loc)-1], v.nounOf(parentURL))}}
 		}
-	case *kind.AdditionalProperties:
-		where := v.nounOf(e.SchemaURL)
+	case fAdditionalProperties:
+		where := v.nounOf(f.schemaURL)
 		var vs []Violation
-		for _, p := range k.Properties {
-			vs = append(vs, Violation{Pointer: pointerOf(append(append([]string(nil), e.InstanceLocation...), p)),
+		for _, p := range f.names {
+			vs = append(vs, Violation{Pointer: pointerOf(append(append([]string(nil), f.loc...), p)),
 				Keyword: "additionalProperties", Message: fmt.Sprintf("unknown field %q in %s", p, where)})
 		}
 		return vs
-	case *kind.PropertyNames:
+	case fPropertyNames:
 		msg := annotation("errorMessage")
 		if msg == "" {
 			msg = "name {value} is not allowed"
 		}
-		msg = strings.ReplaceAll(msg, "{value}", strconv.Quote(k.Property))
-		// jsonschema v6.0.3 hands propertyNames errors its live location
-		// slice, which later validation overwrites; so find the member by
-		// its name instead of trusting InstanceLocation.
-		var vs []Violation
-		for _, loc := range membersNamed(instance, k.Property, nil) {
-			vs = append(vs, Violation{Pointer: pointerOf(loc), Keyword: "propertyNames", Message: msg})
-		}
-		return vs
-	case *kind.DependentRequired:
+		msg = strings.ReplaceAll(msg, "{value}", strconv.Quote(f.prop))
+		return []Violation{{Pointer: pointerOf(append(append([]string(nil), f.loc...), f.prop)),
+			Keyword: "propertyNames", Message: msg}}
+	case fDependentRequired:
 		return []Violation{{Pointer: ptr, Keyword: "dependentRequired",
-			Message: fmt.Sprintf("%q needs %s", k.Prop, quoteAll(k.Missing, " and "))}}
+			Message: fmt.Sprintf("%q needs %s", f.prop, quoteAll(f.names, " and "))}}
 	}
 
 	if msg := annotation("errorMessage"); msg != "" {
 		return []Violation{{Pointer: ptr, Keyword: keyword, Message: subject + " " + expand(msg)}}
 	}
 	var msg string
-	switch k := e.ErrorKind.(type) {
-	case *kind.Type, *kind.Pattern:
+	switch f.kind {
+	case fType, fPattern:
 		// A pattern on a typed field only ever guards the JSONata string
 		// form, so a failing pattern means "wrong type" to the user.
 		expect := annotation("x-expect")
 		if expect == "" {
-			if t, ok := k.(*kind.Type); ok {
-				expect = withArticle(strings.Join(t.Want, " or "))
+			if f.kind == fType {
+				expect = withArticle(strings.Join(f.names, " or "))
 			} else {
-				expect = "a string matching " + strconv.Quote(k.(*kind.Pattern).Want)
+				expect = "a string matching " + strconv.Quote(f.pattern)
 			}
 		}
 		msg = fmt.Sprintf("%s must be %s, got %s", subject, expect, jsonType(value))
-	case *kind.Enum:
-		msg = fmt.Sprintf("%s must be one of %s, got %s", subject, displayAll(k.Want), display(value))
-	case *kind.Const:
-		msg = fmt.Sprintf("%s must be %s, got %s", subject, display(k.Want), display(value))
-	case *kind.Minimum:
-		msg = fmt.Sprintf("%s must be at least %s, got %s", subject, ratString(k.Want), display(value))
-	case *kind.Maximum:
-		msg = fmt.Sprintf("%s must be at most %s, got %s", subject, ratString(k.Want), display(value))
-	case *kind.ExclusiveMinimum:
-		msg = fmt.Sprintf("%s must be greater than %s, got %s", subject, ratString(k.Want), display(value))
-	case *kind.ExclusiveMaximum:
-		msg = fmt.Sprintf("%s must be less than %s, got %s", subject, ratString(k.Want), display(value))
-	case *kind.MinItems:
-		msg = fmt.Sprintf("%s must have at least %d %s, got %d", subject, k.Want, plural(k.Want, "item"), k.Got)
-	case *kind.MaxItems:
-		msg = fmt.Sprintf("%s must have at most %d %s, got %d", subject, k.Want, plural(k.Want, "item"), k.Got)
-	case *kind.MinProperties:
-		msg = fmt.Sprintf("%s must have at least %d %s", subject, k.Want, plural(k.Want, "member"))
-	case *kind.MaxProperties:
-		msg = fmt.Sprintf("%s must have at most %d %s", subject, k.Want, plural(k.Want, "member"))
-	case *kind.MinLength:
-		msg = fmt.Sprintf("%s must be at least %d %s long, got %d", subject, k.Want, plural(k.Want, "character"), k.Got)
-	case *kind.MaxLength:
-		msg = fmt.Sprintf("%s must be at most %d %s long, got %d", subject, k.Want, plural(k.Want, "character"), k.Got)
-	case *kind.Not, *kind.FalseSchema:
+	case fEnum:
+		msg = fmt.Sprintf("%s must be one of %s, got %s", subject, displayAll(f.want.([]any)), display(value))
+	case fConst:
+		msg = fmt.Sprintf("%s must be %s, got %s", subject, display(f.want), display(value))
+	case fMinimum:
+		msg = fmt.Sprintf("%s must be at least %s, got %s", subject, ratString(f.wantRat), display(value))
+	case fMaximum:
+		msg = fmt.Sprintf("%s must be at most %s, got %s", subject, ratString(f.wantRat), display(value))
+	case fExclusiveMinimum:
+		msg = fmt.Sprintf("%s must be greater than %s, got %s", subject, ratString(f.wantRat), display(value))
+	case fExclusiveMaximum:
+		msg = fmt.Sprintf("%s must be less than %s, got %s", subject, ratString(f.wantRat), display(value))
+	case fMinItems:
+		msg = fmt.Sprintf("%s must have at least %d %s, got %d", subject, f.wantInt, plural(f.wantInt, "item"), f.got)
+	case fMaxItems:
+		msg = fmt.Sprintf("%s must have at most %d %s, got %d", subject, f.wantInt, plural(f.wantInt, "item"), f.got)
+	case fMinProperties:
+		msg = fmt.Sprintf("%s must have at least %d %s", subject, f.wantInt, plural(f.wantInt, "member"))
+	case fMaxProperties:
+		msg = fmt.Sprintf("%s must have at most %d %s", subject, f.wantInt, plural(f.wantInt, "member"))
+	case fMinLength:
+		msg = fmt.Sprintf("%s must be at least %d %s long, got %d", subject, f.wantInt, plural(f.wantInt, "character"), f.got)
+	case fMaxLength:
+		msg = fmt.Sprintf("%s must be at most %d %s long, got %d", subject, f.wantInt, plural(f.wantInt, "character"), f.got)
+	case fNot, fFalseSchema:
 		msg = subject + " is not allowed here"
+	case fInvalidValue:
+		msg = fmt.Sprintf("%s: %T is not a JSON value", subject, value)
+	case fRefCycle:
+		msg = subject + ": the schema's $refs loop without reading the document (a bug in asl.schema.json)"
 	default:
-		// Composite kinds never reach here (they have causes); anything
-		// else gets the library's text, prefixed with the key it is about.
-		msg = subject + ": " + e.ErrorKind.LocalizedString(nil)
+		// Composite kinds never get here (they have causes).
+		msg = subject + " is not valid here"
 	}
 	return []Violation{{Pointer: ptr, Keyword: keyword, Message: msg}}
 }
 
 // noun describes the object a required field is missing from: the title of
 // the nearest schema on the way down to the failing one, for that object.
-func (v *aslValidator) noun(schemaURL string, ancestors []*jsonschema.ValidationError, loc []string) string {
+func (v *aslValidator) noun(schemaURL string, ancestors []*failure, loc []string) string {
 	if n := v.nounAt(schemaURL); n != "" {
 		return n
 	}
 	for i := len(ancestors) - 1; i >= 0; i-- {
-		if !sameLocation(ancestors[i].InstanceLocation, loc) {
+		if !sameLocation(ancestors[i].loc, loc) {
 			break
 		}
-		if n := v.nounAt(ancestors[i].SchemaURL); n != "" {
+		if n := v.nounAt(ancestors[i].schemaURL); n != "" {
 			return n
 		}
 	}
@@ -299,14 +283,18 @@ func (v *aslValidator) nounAt(schemaURL string) string {
 	return ""
 }
 
-// subschema resolves a compiled schema location ("<id>#/json/pointer") in
-// the schema document; it returns nil when it is not an object schema.
+// subschema resolves a schema location ("<id>#/json/pointer") in the schema
+// document; it returns nil when it is not an object schema.
 func (v *aslValidator) subschema(schemaURL string) map[string]any {
+	return subschemaAt(v.doc, schemaURL)
+}
+
+func subschemaAt(doc any, schemaURL string) map[string]any {
 	_, frag, _ := strings.Cut(schemaURL, "#")
 	if f, err := url.PathUnescape(frag); err == nil {
 		frag = f
 	}
-	var cur any = v.doc
+	cur := doc
 	if frag != "" {
 		for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
 			tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
@@ -506,24 +494,4 @@ func plural(n int, word string) string {
 		return word
 	}
 	return word + "s"
-}
-
-// membersNamed returns the locations of every object member called name.
-func membersNamed(v any, name string, at []string) [][]string {
-	var out [][]string
-	switch c := v.(type) {
-	case map[string]any:
-		for k, child := range c {
-			loc := append(append([]string(nil), at...), k)
-			if k == name {
-				out = append(out, loc)
-			}
-			out = append(out, membersNamed(child, name, loc)...)
-		}
-	case []any:
-		for i, child := range c {
-			out = append(out, membersNamed(child, name, append(append([]string(nil), at...), strconv.Itoa(i)))...)
-		}
-	}
-	return out
 }

@@ -426,27 +426,40 @@ func unwrapPathError(err error) error {
 	return err
 }
 
+// HeredocWorkflow returns the body of a heredoc template expression of src
+// when it holds a state machine (it names "StartAt" and "States"): the text
+// between the opening line and the closing marker's line, as Terraform reads
+// it, and the byte offset in src where that body starts.
+func HeredocWorkflow(src []byte, t *hclsyntax.TemplateExpr) (body []byte, start int, ok bool) {
+	begin, end := t.SrcRange.Start.Byte, t.SrcRange.End.Byte
+	if end > len(src) || !isHeredoc(src, t) {
+		return nil, 0, false
+	}
+	nl := bytes.IndexByte(src[begin:end], '\n')
+	if nl < 0 {
+		return nil, 0, false
+	}
+	start = begin + nl + 1
+	// The body ends where the closing marker's line begins.
+	bodyEnd := start
+	if i := bytes.LastIndexByte(src[start:end], '\n'); i >= 0 {
+		bodyEnd = start + i + 1
+	}
+	body = src[start:bodyEnd]
+	if !bytes.Contains(body, []byte(`"StartAt"`)) || !bytes.Contains(body, []byte(`"States"`)) {
+		return nil, 0, false
+	}
+	return body, start, true
+}
+
 // heredocRendering treats a heredoc holding a state machine (it names
 // "StartAt" and "States") as a workflow whose positions are in the .tf file.
 func (d *Deployment) heredocRendering(m *Module, top *hclsyntax.Block, a *hclsyntax.Attribute, t *hclsyntax.TemplateExpr, src []byte) *Rendering {
-	start, end := t.SrcRange.Start.Byte, t.SrcRange.End.Byte
-	if end > len(src) {
+	body, bodyStart, ok := HeredocWorkflow(src, t)
+	if !ok {
 		return nil
 	}
-	nl := bytes.IndexByte(src[start:end], '\n')
-	if nl < 0 {
-		return nil
-	}
-	bodyStart := start + nl + 1
-	// The body ends where the closing marker's line begins.
-	bodyEnd := bodyStart
-	if i := bytes.LastIndexByte(src[bodyStart:end], '\n'); i >= 0 {
-		bodyEnd = bodyStart + i + 1
-	}
-	body := src[bodyStart:bodyEnd]
-	if !bytes.Contains(body, []byte(`"StartAt"`)) || !bytes.Contains(body, []byte(`"States"`)) {
-		return nil
-	}
+	bodyEnd := bodyStart + len(body)
 	startPos := hcl.Pos{Line: t.SrcRange.Start.Line + 1, Column: 1, Byte: bodyStart}
 	endPos := posAt(src, bodyEnd)
 	r := &Rendering{Kind: Heredoc, Module: m, Block: top, Attribute: a,

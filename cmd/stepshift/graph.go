@@ -431,21 +431,7 @@ func heredocBodies(src []byte, filename string) [][]byte {
 		if !ok {
 			return nil
 		}
-		start, end := t.SrcRange.Start.Byte, t.SrcRange.End.Byte
-		if end > len(src) || start+2 > end || src[start] != '<' || src[start+1] != '<' {
-			return nil
-		}
-		nl := bytes.IndexByte(src[start:end], '\n')
-		if nl < 0 {
-			return nil
-		}
-		bodyStart := start + nl + 1
-		bodyEnd := bodyStart
-		if i := bytes.LastIndexByte(src[bodyStart:end], '\n'); i >= 0 {
-			bodyEnd = bodyStart + i + 1
-		}
-		body := src[bodyStart:bodyEnd]
-		if bytes.Contains(body, []byte(`"StartAt"`)) && bytes.Contains(body, []byte(`"States"`)) {
+		if body, _, ok := terraform.HeredocWorkflow(src, t); ok {
 			out = append(out, body)
 		}
 		return nil

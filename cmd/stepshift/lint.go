@@ -287,6 +287,20 @@ func hasTerraform(dir string) bool {
 	return len(matches) > 0
 }
 
+// terraformFolders remembers hasTerraform for one run: the walk up from
+// every workflow file of a folder asks about the same folders above it.
+type terraformFolders map[string]bool
+
+func (m terraformFolders) has(dir string) bool {
+	dir = filepath.Clean(dir)
+	v, ok := m[dir]
+	if !ok {
+		v = hasTerraform(dir)
+		m[dir] = v
+	}
+	return v
+}
+
 // maxUpLevels bounds how far above a workflow file its deployment is looked for.
 const maxUpLevels = 4
 
@@ -304,6 +318,7 @@ type pathArg struct {
 // again alone, and not again as the root of its own folder when that folder
 // is a module the deployment calls.
 func (r *lintRun) collect(args []string) error {
+	tfFolders := terraformFolders{}
 	noTF := r.c.Bool("no-terraform")
 	var workflows []string          // workflow files asked for, cleaned
 	deployAll := map[string]bool{}  // deployment folders whose every rendering is linted
@@ -339,7 +354,7 @@ func (r *lintRun) collect(args []string) error {
 		pa := &pathArg{path: filepath.Clean(arg)}
 		named = append(named, pa)
 		if st.IsDir() {
-			topTF := hasTerraform(arg)
+			topTF := tfFolders.has(arg)
 			if topTF && !noTF {
 				deployAll[pa.path] = true
 				pa.roots = append(pa.roots, pa.path)
@@ -357,7 +372,7 @@ func (r *lintRun) collect(args []string) error {
 					// cumulus-tf/, data-persistence-tf/, ...): each
 					// folder of .tf files is a candidate root; those
 					// another root calls as a module are dropped later.
-					if !topTF && !noTF && p != arg && hasTerraform(p) {
+					if !topTF && !noTF && p != arg && tfFolders.has(p) {
 						deployAll[filepath.Clean(p)] = true
 						pa.roots = append(pa.roots, filepath.Clean(p))
 					}
@@ -429,6 +444,33 @@ func (r *lintRun) collect(args []string) error {
 		}
 	}
 
+	// foldersAbove lists the folders with Terraform above dir, nearest
+	// first, up to maxUpLevels and not past a repository's top; every
+	// workflow file of a folder asks the same question.
+	above := map[string][]string{}
+	foldersAbove := func(dir string) []string {
+		start := absPath(dir)
+		if ups, ok := above[start]; ok {
+			return ups
+		}
+		var ups []string
+		for up, i := start, 0; i < maxUpLevels; i++ {
+			if _, err := os.Stat(filepath.Join(up, ".git")); err == nil {
+				break
+			}
+			parent := filepath.Dir(up)
+			if parent == up {
+				break
+			}
+			up = parent
+			if tfFolders.has(up) {
+				ups = append(ups, up)
+			}
+		}
+		above[start] = ups
+		return ups
+	}
+
 	// Which deployment each workflow belongs to.
 	tfDirFor := func(wf string) string {
 		switch {
@@ -447,18 +489,7 @@ func (r *lintRun) collect(args []string) error {
 		// A template in a subfolder of its deployment (workflows/x.asl.json
 		// rendered by ../main.tf), or in a local module a root above calls:
 		// the nearest folder above with Terraform that renders the file.
-		for up, i := absPath(dir), 0; i < maxUpLevels; i++ {
-			if _, err := os.Stat(filepath.Join(up, ".git")); err == nil {
-				break
-			}
-			parent := filepath.Dir(up)
-			if parent == up {
-				break
-			}
-			up = parent
-			if !hasTerraform(up) {
-				continue
-			}
+		for _, up := range foldersAbove(dir) {
 			root := up
 			if wd, err := os.Getwd(); err == nil {
 				if rel, err := filepath.Rel(wd, up); err == nil {
@@ -471,7 +502,7 @@ func (r *lintRun) collect(args []string) error {
 				}
 			}
 		}
-		if hasTerraform(dir) {
+		if tfFolders.has(dir) {
 			return dir
 		}
 		return ""

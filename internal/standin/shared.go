@@ -27,6 +27,7 @@ var (
 	subreaper   bool // Main made this process the subreaper of what the tests start
 	sharedMu    sync.Mutex
 	sharedMoto  = &shared{}
+	sharedSFN   = &shared{}
 )
 
 // Main runs a package's tests, ends the stand-ins they shared, and fails
@@ -45,7 +46,7 @@ func Main(m *testing.M) int {
 	subreaper = becomeSubreaper()
 	code := m.Run()
 	sharedMu.Lock()
-	for _, s := range []*shared{sharedMoto} {
+	for _, s := range []*shared{sharedMoto, sharedSFN} {
 		if s.stop != nil {
 			s.stop()
 		}
@@ -69,42 +70,19 @@ func Main(m *testing.M) int {
 // subtests). The package's TestMain must call Main.
 func SharedMoto(t testing.TB) string {
 	t.Helper()
-	if !mainRunning {
-		t.Fatal("standin.SharedMoto needs the package's TestMain to run standin.Main, which ends the shared server")
-	}
 	s := sharedMoto
-	s.once.Do(func() {
+	s.ensure(t, "moto_server", func() (string, []string, string) {
 		bin, err := exec.LookPath("moto_server")
 		if err != nil {
-			s.missing, s.failure = true, "pip install 'moto[server]'"
-			return
+			return "", nil, "pip install 'moto[server]'"
 		}
-		// No t.Fatal in here: a Goexit inside once.Do would leave every
-		// later caller with an empty endpoint instead of the reason.
 		port, err := freePort()
 		if err != nil {
-			s.failure = err.Error()
-			return
+			return "", nil, err.Error()
 		}
 		endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-		stop, tail, err := startGroup("moto_server", endpoint+"/moto-api/", bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-		switch {
-		case err == errNotStarted:
-			s.missing, s.failure = true, tail
-		case err != nil:
-			s.failure = fmt.Sprintf("%v; its last output:\n%s", err, tail)
-		default:
-			sharedMu.Lock()
-			s.endpoint, s.stop = endpoint, stop
-			sharedMu.Unlock()
-		}
-	})
-	if s.missing {
-		Missing(t, "moto_server", s.failure)
-	}
-	if s.failure != "" {
-		t.Fatal(s.failure)
-	}
+		return endpoint, []string{bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port)}, ""
+	}, "/moto-api/")
 	s.lock.Lock()
 	t.Cleanup(s.lock.Unlock)
 	// POST /moto-api/reset empties every service: the test starts from a
@@ -118,4 +96,62 @@ func SharedMoto(t testing.TB) string {
 		t.Fatalf("resetting the shared moto_server: %s", resp.Status)
 	}
 	return s.endpoint
+}
+
+// SharedStepFunctionsLocal is StepFunctionsLocal for packages with several
+// tests that need it: one npm stepfunctions-local for the package, started on
+// first use and ended by Main. It is not reset and not held: tests may use it
+// at the same time, each creating its own activities and state machines.
+func SharedStepFunctionsLocal(t testing.TB) string {
+	t.Helper()
+	s := sharedSFN
+	s.ensure(t, "stepfunctions-local", func() (string, []string, string) {
+		bin, how := npmBinPath("stepfunctions-local")
+		if how != "" {
+			return "", nil, how
+		}
+		port, err := freePort()
+		if err != nil {
+			return "", nil, err.Error()
+		}
+		endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
+		return endpoint, []string{"node", bin, "start", "--port", fmt.Sprint(port)}, ""
+	}, "/")
+	return s.endpoint
+}
+
+// ensure starts the shared stand-in once. prepare returns its endpoint and
+// command line, or (with an empty argv) how to install what is missing;
+// readyPath is appended to the endpoint to tell when it answers.
+func (s *shared) ensure(t testing.TB, name string, prepare func() (endpoint string, argv []string, missing string), readyPath string) {
+	t.Helper()
+	if !mainRunning {
+		t.Fatalf("a shared %s needs the package's TestMain to run standin.Main, which ends it", name)
+	}
+	s.once.Do(func() {
+		// No t.Fatal in here: a Goexit inside once.Do would leave every
+		// later caller with an empty endpoint instead of the reason.
+		endpoint, argv, how := prepare()
+		if len(argv) == 0 {
+			s.missing, s.failure = true, how
+			return
+		}
+		stop, tail, err := startGroup(name, endpoint+readyPath, argv...)
+		switch {
+		case err == errNotStarted:
+			s.missing, s.failure = true, tail
+		case err != nil:
+			s.failure = fmt.Sprintf("%v; its last output:\n%s", err, tail)
+		default:
+			sharedMu.Lock()
+			s.endpoint, s.stop = endpoint, stop
+			sharedMu.Unlock()
+		}
+	})
+	if s.missing {
+		Missing(t, name, s.failure)
+	}
+	if s.failure != "" {
+		t.Fatal(s.failure)
+	}
 }

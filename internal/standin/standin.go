@@ -71,14 +71,24 @@ func freePort() (int, error) {
 // calls Missing when it is not installed.
 func NPMBin(t testing.TB, name string) string {
 	t.Helper()
-	p := filepath.Join(ModuleRoot(), "testdata", "emulators", "node_modules", ".bin", name)
-	if _, err := os.Stat(p); err != nil {
-		Missing(t, "npm tool "+name, "run `make emulators`")
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		Missing(t, "node", "install Node.js")
+	p, how := npmBinPath(name)
+	if how != "" {
+		Missing(t, "npm tool "+name+" (or node)", how)
 	}
 	return p
+}
+
+// npmBinPath is NPMBin without a test: the tool's path, or how to get what is
+// missing.
+func npmBinPath(name string) (path, how string) {
+	p := filepath.Join(ModuleRoot(), "testdata", "emulators", "node_modules", ".bin", name)
+	if _, err := os.Stat(p); err != nil {
+		return "", "run `make emulators`"
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		return "", "install Node.js"
+	}
+	return p, ""
 }
 
 // Moto starts moto_server on a free loopback port for the rest of the test and
