@@ -245,6 +245,9 @@ resource "aws_lambda_function" "b" {
 resource "aws_sfn_state_machine" "local" {
   definition = templatefile("${path.module}/w.asl.json", local.vars)
 }
+resource "aws_sfn_state_machine" "tomap" {
+  definition = templatefile("${path.module}/w.asl.json", tomap(local.vars))
+}
 resource "aws_sfn_state_machine" "decoded" {
   definition = templatefile("${path.module}/w.asl.json", jsondecode("{}"))
 }
@@ -271,6 +274,7 @@ resource "aws_sfn_state_machine" "default" {
 	noErrors(t, d)
 	want := map[string]string{
 		"aws_sfn_state_machine.local":             "aws_lambda_function.a",
+		"aws_sfn_state_machine.tomap":             "aws_lambda_function.a",
 		"module.wf.aws_sfn_state_machine.merged":  "aws_lambda_function.b", // the caller's map wins, as merge() does
 		"module.wf.aws_sfn_state_machine.default": "aws_lambda_function.a", // the literal ARN matched by function_name
 		"aws_sfn_state_machine.decoded":           "",

@@ -22,6 +22,9 @@ func (d *Deployment) indirectVars(m *Module, expr hcl.Expression, depth int) (va
 	case *hclsyntax.ObjectConsExpr:
 		return d.objectVars(m, e), ""
 	case *hclsyntax.FunctionCallExpr:
+		if e.Name == "tomap" && len(e.Args) == 1 && !e.ExpandFinal {
+			return d.indirectVars(m, e.Args[0], depth+1)
+		}
 		if e.Name != "merge" || e.ExpandFinal {
 			return nil, fmt.Sprintf("%s: the templatefile() variables are the result of %s(), which stepshift does not follow", rangeString(e.Range()), e.Name)
 		}
