@@ -541,23 +541,30 @@ func fnHash(name string, args []any, _ *intrinsicEnv) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var h hash.Hash
-	switch alg {
-	case "MD5":
-		h = md5.New()
-	case "SHA-1":
-		h = sha1.New()
-	case "SHA-256":
-		h = sha256.New()
-	case "SHA-384":
-		h = sha512.New384()
-	case "SHA-512":
-		h = sha512.New()
-	default:
+	h := newHash(alg)
+	if h == nil {
 		return nil, intrinsicFailf("The function %s does not support the algorithm %q (MD5, SHA-1, SHA-256, SHA-384, SHA-512)", name, alg)
 	}
 	h.Write([]byte(s))
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// newHash returns the hash States.Hash and JSONata's $hash name alg (the
+// same five in both query languages), or nil for any other name.
+func newHash(alg string) hash.Hash {
+	switch alg {
+	case "MD5":
+		return md5.New()
+	case "SHA-1":
+		return sha1.New()
+	case "SHA-256":
+		return sha256.New()
+	case "SHA-384":
+		return sha512.New384()
+	case "SHA-512":
+		return sha512.New()
+	}
+	return nil
 }
 
 func fnJSONMerge(name string, args []any, _ *intrinsicEnv) (any, error) {

@@ -1,14 +1,9 @@
 package execute
 
 import (
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"strings"
 	"sync"
 
@@ -139,19 +134,8 @@ func awsJSONataFunctions(r *rng) map[string]jsonata.Extension {
 			if !ok {
 				s = MarshalJSON(normalize(data))
 			}
-			var h hash.Hash
-			switch alg {
-			case "MD5":
-				h = md5.New()
-			case "SHA-1":
-				h = sha1.New()
-			case "SHA-256":
-				h = sha256.New()
-			case "SHA-384":
-				h = sha512.New384()
-			case "SHA-512":
-				h = sha512.New()
-			default:
+			h := newHash(alg)
+			if h == nil {
 				return "", fmt.Errorf("unsupported hash algorithm %q", alg)
 			}
 			h.Write([]byte(s))
