@@ -301,6 +301,61 @@ func argInt(name string, args []any, i int) (int, error) {
 	return int(f), nil
 }
 
+// arrayFirst checks that the function received n arguments and returns the
+// first, which must be an array (the ArrayXxx functions).
+func arrayFirst(name string, args []any, n int) ([]any, error) {
+	if err := wantArgs(name, args, n); err != nil {
+		return nil, err
+	}
+	return argArray(name, args, 0)
+}
+
+// arrayAndInt reads the arguments (array, integer) of ArrayPartition and
+// ArrayGetItem.
+func arrayAndInt(name string, args []any) ([]any, int, error) {
+	arr, err := arrayFirst(name, args, 2)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := argInt(name, args, 1)
+	return arr, n, err
+}
+
+// argInts returns the first n arguments, which must be integers.
+func argInts(name string, args []any, n int) ([]int, error) {
+	out := make([]int, n)
+	for i := range out {
+		v, err := argInt(name, args, i)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// maxInputChars is what Base64Encode, Base64Decode and Hash accept at most.
+const maxInputChars = 10000
+
+func checkInputLength(name, s string) error {
+	if len(s) > maxInputChars {
+		return intrinsicFailf("The function %s accepts at most 10000 characters", name)
+	}
+	return nil
+}
+
+// base64Input is the one string argument of Base64Encode and Base64Decode.
+func base64Input(name string, args []any) (string, error) {
+	if err := wantArgs(name, args, 1); err != nil {
+		return "", err
+	}
+	s, err := argString(name, args, 0)
+	if err != nil {
+		return "", err
+	}
+	return s, checkInputLength(name, s)
+}
+
 // formatTemplate is States.Format's literal template with its escapes kept:
 // an escaped "\{" or "\}" is a literal brace, never a placeholder.
 type formatTemplate string
@@ -382,14 +437,7 @@ func fnJSONToString(name string, args []any, _ *intrinsicEnv) (any, error) {
 }
 
 func fnArrayPartition(name string, args []any, _ *intrinsicEnv) (any, error) {
-	if err := wantArgs(name, args, 2); err != nil {
-		return nil, err
-	}
-	arr, err := argArray(name, args, 0)
-	if err != nil {
-		return nil, err
-	}
-	size, err := argInt(name, args, 1)
+	arr, size, err := arrayAndInt(name, args)
 	if err != nil {
 		return nil, err
 	}
@@ -404,10 +452,7 @@ func fnArrayPartition(name string, args []any, _ *intrinsicEnv) (any, error) {
 }
 
 func fnArrayContains(name string, args []any, _ *intrinsicEnv) (any, error) {
-	if err := wantArgs(name, args, 2); err != nil {
-		return nil, err
-	}
-	arr, err := argArray(name, args, 0)
+	arr, err := arrayFirst(name, args, 2)
 	if err != nil {
 		return nil, err
 	}
@@ -423,13 +468,9 @@ func fnArrayRange(name string, args []any, _ *intrinsicEnv) (any, error) {
 	if err := wantArgs(name, args, 3); err != nil {
 		return nil, err
 	}
-	var n [3]int
-	for i := range n {
-		v, err := argInt(name, args, i)
-		if err != nil {
-			return nil, err
-		}
-		n[i] = v
+	n, err := argInts(name, args, 3)
+	if err != nil {
+		return nil, err
 	}
 	if n[2] == 0 {
 		return nil, intrinsicFailf("The function %s expects a non-zero step", name)
@@ -445,14 +486,7 @@ func fnArrayRange(name string, args []any, _ *intrinsicEnv) (any, error) {
 }
 
 func fnArrayGetItem(name string, args []any, _ *intrinsicEnv) (any, error) {
-	if err := wantArgs(name, args, 2); err != nil {
-		return nil, err
-	}
-	arr, err := argArray(name, args, 0)
-	if err != nil {
-		return nil, err
-	}
-	i, err := argInt(name, args, 1)
+	arr, i, err := arrayAndInt(name, args)
 	if err != nil {
 		return nil, err
 	}
@@ -463,10 +497,7 @@ func fnArrayGetItem(name string, args []any, _ *intrinsicEnv) (any, error) {
 }
 
 func fnArrayLength(name string, args []any, _ *intrinsicEnv) (any, error) {
-	if err := wantArgs(name, args, 1); err != nil {
-		return nil, err
-	}
-	arr, err := argArray(name, args, 0)
+	arr, err := arrayFirst(name, args, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -474,10 +505,7 @@ func fnArrayLength(name string, args []any, _ *intrinsicEnv) (any, error) {
 }
 
 func fnArrayUnique(name string, args []any, _ *intrinsicEnv) (any, error) {
-	if err := wantArgs(name, args, 1); err != nil {
-		return nil, err
-	}
-	arr, err := argArray(name, args, 0)
+	arr, err := arrayFirst(name, args, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -494,29 +522,17 @@ func fnArrayUnique(name string, args []any, _ *intrinsicEnv) (any, error) {
 }
 
 func fnBase64Encode(name string, args []any, _ *intrinsicEnv) (any, error) {
-	if err := wantArgs(name, args, 1); err != nil {
-		return nil, err
-	}
-	s, err := argString(name, args, 0)
+	s, err := base64Input(name, args)
 	if err != nil {
 		return nil, err
-	}
-	if len(s) > 10000 {
-		return nil, intrinsicFailf("The function %s accepts at most 10000 characters", name)
 	}
 	return base64.StdEncoding.EncodeToString([]byte(s)), nil
 }
 
 func fnBase64Decode(name string, args []any, _ *intrinsicEnv) (any, error) {
-	if err := wantArgs(name, args, 1); err != nil {
-		return nil, err
-	}
-	s, err := argString(name, args, 0)
+	s, err := base64Input(name, args)
 	if err != nil {
 		return nil, err
-	}
-	if len(s) > 10000 {
-		return nil, intrinsicFailf("The function %s accepts at most 10000 characters", name)
 	}
 	b, derr := base64.StdEncoding.DecodeString(s)
 	if derr != nil {
@@ -534,8 +550,8 @@ func fnHash(name string, args []any, _ *intrinsicEnv) (any, error) {
 	if !ok {
 		s = MarshalJSON(data)
 	}
-	if len(s) > 10000 {
-		return nil, intrinsicFailf("The function %s accepts at most 10000 characters", name)
+	if err := checkInputLength(name, s); err != nil {
+		return nil, err
 	}
 	alg, err := argString(name, args, 1)
 	if err != nil {
@@ -593,14 +609,11 @@ func fnMathRandom(name string, args []any, env *intrinsicEnv) (any, error) {
 	if err := wantArgs(name, args, 2, 3); err != nil {
 		return nil, err
 	}
-	start, err := argInt(name, args, 0)
+	bounds, err := argInts(name, args, 2)
 	if err != nil {
 		return nil, err
 	}
-	end, err := argInt(name, args, 1)
-	if err != nil {
-		return nil, err
-	}
+	start, end := bounds[0], bounds[1]
 	if end <= start {
 		return nil, intrinsicFailf("The function %s expects its start value to be less than its end value", name)
 	}
@@ -619,15 +632,11 @@ func fnMathAdd(name string, args []any, _ *intrinsicEnv) (any, error) {
 	if err := wantArgs(name, args, 2); err != nil {
 		return nil, err
 	}
-	a, err := argInt(name, args, 0)
+	n, err := argInts(name, args, 2)
 	if err != nil {
 		return nil, err
 	}
-	b, err := argInt(name, args, 1)
-	if err != nil {
-		return nil, err
-	}
-	return float64(a + b), nil
+	return float64(n[0] + n[1]), nil
 }
 
 func fnStringSplit(name string, args []any, _ *intrinsicEnv) (any, error) {
