@@ -187,9 +187,12 @@ func parseBracket(s string) (pathStep, int, error) {
 	}
 }
 
-// matchingBracket returns the index of the ']' closing s[0]=='[', skipping
-// quoted strings and nested brackets/parentheses.
-func matchingBracket(s string) int {
+// scanOutsideQuotes calls visit for every byte of s that is not inside a
+// quoted string ('...' or "...", with backslash escapes) nor a quote that
+// opens one, with the bracket depth ('[' and '(' open, ']' and ')' close)
+// counted up to and including that byte. visit returns the index of the last
+// byte it consumed (i, or more to skip ahead; len(s) to stop).
+func scanOutsideQuotes(s string, visit func(i, depth int) int) {
 	depth := 0
 	var quote byte
 	for i := 0; i < len(s); i++ {
@@ -205,39 +208,41 @@ func matchingBracket(s string) int {
 		switch c {
 		case '\'', '"':
 			quote = c
+			continue
 		case '[', '(':
 			depth++
 		case ']', ')':
 			depth--
-			if depth == 0 && c == ']' {
-				return i
-			}
 		}
+		i = visit(i, depth)
 	}
-	return -1
 }
 
+// matchingBracket returns the index of the ']' closing s[0]=='[', skipping
+// quoted strings and nested brackets/parentheses.
+func matchingBracket(s string) int {
+	end := -1
+	scanOutsideQuotes(s, func(i, depth int) int {
+		if depth == 0 && s[i] == ']' {
+			end = i
+			return len(s)
+		}
+		return i
+	})
+	return end
+}
+
+// splitTopLevel splits s on sep outside quotes.
 func splitTopLevel(s string, sep byte) []string {
 	var out []string
-	var quote byte
 	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if quote != 0 {
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-			continue
-		}
-		if c == '\'' || c == '"' {
-			quote = c
-		} else if c == sep {
+	scanOutsideQuotes(s, func(i, _ int) int {
+		if s[i] == sep {
 			out = append(out, s[start:i])
 			start = i + 1
 		}
-	}
+		return i
+	})
 	return append(out, s[start:])
 }
 
@@ -519,39 +524,22 @@ func parseFilter(s string) (*filterExpr, error) {
 // splitOperator splits s on op outside quotes and brackets.
 func splitOperator(s, op string) []string {
 	var out []string
-	var quote byte
-	depth, start := 0, 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if quote != 0 {
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-			continue
+	start := 0
+	scanOutsideQuotes(s, func(i, depth int) int {
+		if depth != 0 || !strings.HasPrefix(s[i:], op) {
+			return i
 		}
-		switch c {
-		case '\'', '"':
-			quote = c
-		case '[', '(':
-			depth++
-		case ']', ')':
-			depth--
+		// "<" must not split "<=".
+		if (op == "<" || op == ">") && i+1 < len(s) && s[i+1] == '=' {
+			return i
 		}
-		if depth == 0 && strings.HasPrefix(s[i:], op) {
-			// "<" must not split "<=".
-			if (op == "<" || op == ">") && i+1 < len(s) && s[i+1] == '=' {
-				continue
-			}
-			if (op == "<" || op == ">") && i > 0 && (s[i-1] == '<' || s[i-1] == '>') {
-				continue
-			}
-			out = append(out, s[start:i])
-			i += len(op) - 1
-			start = i + 1
+		if (op == "<" || op == ">") && i > 0 && (s[i-1] == '<' || s[i-1] == '>') {
+			return i
 		}
-	}
+		out = append(out, s[start:i])
+		start = i + len(op)
+		return start - 1
+	})
 	return append(out, s[start:])
 }
 
