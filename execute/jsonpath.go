@@ -2,7 +2,9 @@ package execute
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -357,7 +359,7 @@ func applyStep(s pathStep, n, root any, out []any) []any {
 	case stepWildcard:
 		switch v := n.(type) {
 		case map[string]any:
-			for _, k := range sortedKeys(v) {
+			for _, k := range slices.Sorted(maps.Keys(v)) {
 				out = append(out, v[k])
 			}
 		case []any:
@@ -438,7 +440,7 @@ func deepScan(name string, n any, out []any) []any {
 		} else if x, ok := v[name]; ok {
 			out = append(out, x)
 		}
-		for _, k := range sortedKeys(v) {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			switch v[k].(type) {
 			case map[string]any, []any:
 				out = deepScan(name, v[k], out)
