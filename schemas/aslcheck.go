@@ -698,16 +698,7 @@ func unevalFor(value any, node *schemaNode, callerNeeds bool) map[string]struct{
 
 func (e *evaluation) object(obj map[string]any) {
 	s := e.node
-	if s.minProperties != nil && len(obj) < *s.minProperties {
-		f := e.fail(fMinProperties)
-		f.setSize(*s.minProperties, len(obj))
-		e.add(f)
-	}
-	if s.maxProperties != nil && len(obj) > *s.maxProperties {
-		f := e.fail(fMaxProperties)
-		f.setSize(*s.maxProperties, len(obj))
-		e.add(f)
-	}
+	e.size(len(obj), s.minProperties, s.maxProperties, fMinProperties, fMaxProperties)
 	if missing := e.missing(obj, s.required); missing != nil {
 		f := e.fail(fRequired)
 		if f != invalid {
@@ -799,24 +790,27 @@ func (e *evaluation) missing(obj map[string]any, names []string) []string {
 	return out
 }
 
-func (f *failure) setSize(want, got int) {
-	if f != invalid {
-		f.wantInt, f.got = want, got
+// size checks a count (members, items, characters) against the schema's
+// lower and upper bound, either of which may be absent.
+func (e *evaluation) size(n int, least, most *int, tooFew, tooMany failureKind) {
+	bound := func(kind failureKind, want int) {
+		f := e.fail(kind)
+		if f != invalid {
+			f.wantInt, f.got = want, n
+		}
+		e.add(f)
+	}
+	if least != nil && n < *least {
+		bound(tooFew, *least)
+	}
+	if most != nil && n > *most {
+		bound(tooMany, *most)
 	}
 }
 
 func (e *evaluation) array(arr []any) {
 	s := e.node
-	if s.minItems != nil && len(arr) < *s.minItems {
-		f := e.fail(fMinItems)
-		f.setSize(*s.minItems, len(arr))
-		e.add(f)
-	}
-	if s.maxItems != nil && len(arr) > *s.maxItems {
-		f := e.fail(fMaxItems)
-		f.setSize(*s.maxItems, len(arr))
-		e.add(f)
-	}
+	e.size(len(arr), s.minItems, s.maxItems, fMinItems, fMaxItems)
 	if s.items != nil {
 		for i, item := range arr {
 			e.add(e.member(s.items, item, strconv.Itoa(i)))
@@ -827,17 +821,7 @@ func (e *evaluation) array(arr []any) {
 func (e *evaluation) str(str string) {
 	s := e.node
 	if s.minLength != nil || s.maxLength != nil {
-		n := utf8.RuneCountInString(str)
-		if s.minLength != nil && n < *s.minLength {
-			f := e.fail(fMinLength)
-			f.setSize(*s.minLength, n)
-			e.add(f)
-		}
-		if s.maxLength != nil && n > *s.maxLength {
-			f := e.fail(fMaxLength)
-			f.setSize(*s.maxLength, n)
-			e.add(f)
-		}
+		e.size(utf8.RuneCountInString(str), s.minLength, s.maxLength, fMinLength, fMaxLength)
 	}
 	if s.pattern != nil && !s.pattern.MatchString(str) {
 		f := e.fail(fPattern)
