@@ -15,15 +15,23 @@ import (
 // decode parses JSON the way callers do; useNumber exercises json.Number.
 func decode(t testing.TB, data []byte, useNumber bool) any {
 	t.Helper()
+	v, err := parseJSON(data, useNumber)
+	if err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	return v
+}
+
+// parseJSON decodes one JSON document into `any`, numbers as json.Number
+// when useNumber (as the loader and the fuzz targets read them).
+func parseJSON(data []byte, useNumber bool) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if useNumber {
 		dec.UseNumber()
 	}
 	var v any
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	return v
+	err := dec.Decode(&v)
+	return v, err
 }
 
 // cumulusDefinitions returns the 36 Cumulus workflows, the legacy Kes
@@ -256,10 +264,8 @@ func FuzzValidateASL(f *testing.F) {
 	f.Add([]byte(`{"StartAt":"A","States":{"A":{"Type":"Map","Iterator":{"StartAt":"B","States":{"B":{"Type":"Wait","Seconds":"x"}}}}}}`))
 	f.Add([]byte(`[1,{"a/b~c":null}]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.UseNumber()
-		var v any
-		if dec.Decode(&v) != nil {
+		v, err := parseJSON(data, true)
+		if err != nil {
 			return
 		}
 		for _, vi := range schemas.ValidateASL(v) {

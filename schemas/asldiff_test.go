@@ -1,7 +1,6 @@
 package schemas_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -85,10 +84,7 @@ func fixtureDocuments(t testing.TB) map[string]any {
 		if err != nil {
 			return err
 		}
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.UseNumber()
-		var v any
-		if dec.Decode(&v) == nil {
+		if v, err := parseJSON(data, true); err == nil {
 			out[p] = v
 		}
 		return nil
@@ -109,10 +105,8 @@ func TestValidatorMatchesLibraryOnFixtures(t *testing.T) {
 		mutate(t, name, doc, 20)
 	}
 	for i, text := range brokenDocuments {
-		var doc any
-		dec := json.NewDecoder(strings.NewReader(text))
-		dec.UseNumber()
-		if err := dec.Decode(&doc); err != nil {
+		doc, err := parseJSON([]byte(text), true)
+		if err != nil {
 			t.Fatalf("brokenDocuments[%d]: %v", i, err)
 		}
 		assertSame(t, fmt.Sprintf("brokenDocuments[%d]", i), doc)
@@ -260,10 +254,8 @@ func FuzzValidatorMatchesLibrary(f *testing.F) {
 	f.Add([]byte(`{"StartAt":"A","States":{"A":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{"B":{"Type":"Fail","Error":"E","ErrorPath":"$.e"}}}],"Next":"A","End":false}}}`))
 	f.Add([]byte(`[1,{"a/b~c":null}]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.UseNumber()
-		var v any
-		if dec.Decode(&v) != nil {
+		v, err := parseJSON(data, true)
+		if err != nil {
 			return
 		}
 		assertSame(t, "fuzz input", v)
