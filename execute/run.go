@@ -402,6 +402,23 @@ func (r *runner) effectiveInput(s *stateRun) (any, *execError) {
 	return v, nil
 }
 
+// outputAndAssign evaluates a JSONata Output, when there is one (else the
+// value is out), and Assign against the same $states: a state, a Choice
+// rule and a Catcher do the same.
+func (r *runner) outputAndAssign(s *stateRun, hasOutput bool, output, assign any, states map[string]any, out any) (any, *execError) {
+	if hasOutput {
+		v, err := r.jsonataTemplate(s, output, states, "Output")
+		if err != nil {
+			return nil, err
+		}
+		out = v
+	}
+	if err := r.assign(s, assign, states, nil); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // finish applies ResultPath and OutputPath (JSONPath) or Output (JSONata),
 // and Assign, to a state's result.
 func (r *runner) finish(s *stateRun, result any, item *mapItem) (any, *execError) {
@@ -415,17 +432,7 @@ func (r *runner) finish(s *stateRun, result any, item *mapItem) (any, *execError
 		if st.Type == "Pass" && !st.hasOutput {
 			out = s.rawInput
 		}
-		if st.hasOutput {
-			v, err := r.jsonataTemplate(s, st.output, states, "Output")
-			if err != nil {
-				return nil, err
-			}
-			out = v
-		}
-		if err := r.assign(s, st.assign, states, nil); err != nil {
-			return nil, err
-		}
-		return out, nil
+		return r.outputAndAssign(s, st.hasOutput, st.output, st.assign, states, out)
 	}
 	if st.assign != nil {
 		if err := r.assign(s, st.assign, nil, result); err != nil {
@@ -564,17 +571,9 @@ func (r *runner) runChoice(s *stateRun) (any, string, *execError) {
 		if !ok {
 			continue
 		}
-		out := in
 		if st.jsonata {
-			out = s.rawInput
-			if rule.hasOut {
-				v, err := r.jsonataTemplate(s, rule.output, states, "Output")
-				if err != nil {
-					return nil, "", err
-				}
-				out = v
-			}
-			if err := r.assign(s, rule.assign, states, nil); err != nil {
+			out, err := r.outputAndAssign(s, rule.hasOut, rule.output, rule.assign, states, s.rawInput)
+			if err != nil {
 				return nil, "", err
 			}
 			return out, rule.next, nil

@@ -86,17 +86,11 @@ func (r *runner) runWithRetry(s *stateRun) (any, string, *execError) {
 			var out any
 			if st.jsonata {
 				states := r.statesVar(s, s.rawInput, nil, false, errOut)
-				out = errOut
-				if c.hasOutput {
-					v, oerr := r.jsonataTemplate(s, c.output, states, "Output")
-					if oerr != nil {
-						return nil, "", oerr
-					}
-					out = v
+				v, oerr := r.outputAndAssign(s, c.hasOutput, c.output, c.assign, states, errOut)
+				if oerr != nil {
+					return nil, "", oerr
 				}
-				if aerr := r.assign(s, c.assign, states, nil); aerr != nil {
-					return nil, "", aerr
-				}
+				out = v
 			} else {
 				if aerr := r.assign(s, c.assign, nil, errOut); aerr != nil {
 					return nil, "", aerr
