@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	jsonata "github.com/blues/jsonata-go"
 )
@@ -18,8 +17,7 @@ func (e *queryError) Error() string { return e.msg }
 // jsonataCache holds each expression compiled once per Machine. Eval works
 // on a copy, so the variables bound for one evaluation never leak into the next.
 type jsonataCache struct {
-	mu    sync.Mutex
-	exprs map[string]*jsonata.Expr
+	exprs memo[*jsonata.Expr]
 }
 
 // isJSONataTemplate reports whether s is "{% expression %}".
@@ -36,22 +34,11 @@ func jsonataBody(s string) string {
 // eval evaluates one expression with $states and the visible variables bound.
 // An undefined result is (nil, false, nil).
 func (c *jsonataCache) eval(expr string, states map[string]any, vars *scope, r *rng) (any, bool, error) {
-	c.mu.Lock()
-	if c.exprs == nil {
-		c.exprs = map[string]*jsonata.Expr{}
+	compiled, err := c.exprs.get(expr, jsonata.Compile)
+	if err != nil {
+		return nil, false, &queryError{fmt.Sprintf("The JSONata expression '%s' is invalid: %v", expr, err)}
 	}
-	compiled, ok := c.exprs[expr]
-	if !ok {
-		e, err := jsonata.Compile(expr)
-		if err != nil {
-			c.mu.Unlock()
-			return nil, false, &queryError{fmt.Sprintf("The JSONata expression '%s' is invalid: %v", expr, err)}
-		}
-		c.exprs[expr] = e
-		compiled = e
-	}
-	cp := *compiled
-	c.mu.Unlock()
+	cp := *compiled // Eval binds variables on the copy
 	bound := map[string]any{"states": jsonataValue(states)}
 	for s := vars; s != nil; s = s.parent {
 		for k, v := range s.vars {

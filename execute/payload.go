@@ -159,41 +159,37 @@ func (r *runner) jsonataValueOf(s *stateRun, tmpl any, states map[string]any, fi
 // parseCache keeps each path and intrinsic call of a payload template parsed
 // once per Machine; Run may be called from several goroutines.
 type parseCache struct {
-	mu         sync.Mutex
-	paths      map[string]*Path
-	intrinsics map[string]*intrinsic
+	paths      memo[*Path]
+	intrinsics memo[*intrinsic]
 }
 
-func (c *parseCache) path(expr string) (*Path, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if p, ok := c.paths[expr]; ok {
-		return p, nil
-	}
-	p, err := ParsePath(expr)
-	if err != nil {
-		return nil, err
-	}
-	if c.paths == nil {
-		c.paths = map[string]*Path{}
-	}
-	c.paths[expr] = p
-	return p, nil
-}
+func (c *parseCache) path(expr string) (*Path, error) { return c.paths.get(expr, ParsePath) }
 
 func (c *parseCache) intrinsic(expr string) (*intrinsic, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if f, ok := c.intrinsics[expr]; ok {
-		return f, nil
+	return c.intrinsics.get(expr, parseIntrinsic)
+}
+
+// memo keeps what parse returned for each expression text, errors aside
+// (they are reported each time); it is safe for concurrent use. Paths,
+// intrinsic calls and JSONata expressions are each parsed once per Machine.
+type memo[T any] struct {
+	mu   sync.Mutex
+	done map[string]T
+}
+
+func (m *memo[T]) get(expr string, parse func(string) (T, error)) (T, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if v, ok := m.done[expr]; ok {
+		return v, nil
 	}
-	f, err := parseIntrinsic(expr)
+	v, err := parse(expr)
 	if err != nil {
-		return nil, err
+		return v, err
 	}
-	if c.intrinsics == nil {
-		c.intrinsics = map[string]*intrinsic{}
+	if m.done == nil {
+		m.done = map[string]T{}
 	}
-	c.intrinsics[expr] = f
-	return f, nil
+	m.done[expr] = v
+	return v, nil
 }
