@@ -476,29 +476,34 @@ type operand struct {
 	literal any
 }
 
+// parseFilters parses the operands of || or &&.
+func parseFilters(parts []string) ([]*filterExpr, error) {
+	subs := make([]*filterExpr, len(parts))
+	for i, p := range parts {
+		sub, err := parseFilter(p)
+		if err != nil {
+			return nil, err
+		}
+		subs[i] = sub
+	}
+	return subs, nil
+}
+
 func parseFilter(s string) (*filterExpr, error) {
 	s = strings.TrimSpace(s)
 	if parts := splitOperator(s, "||"); len(parts) > 1 {
-		f := &filterExpr{}
-		for _, p := range parts {
-			sub, err := parseFilter(p)
-			if err != nil {
-				return nil, err
-			}
-			f.or = append(f.or, sub)
+		subs, err := parseFilters(parts)
+		if err != nil {
+			return nil, err
 		}
-		return f, nil
+		return &filterExpr{or: subs}, nil
 	}
 	if parts := splitOperator(s, "&&"); len(parts) > 1 {
-		f := &filterExpr{}
-		for _, p := range parts {
-			sub, err := parseFilter(p)
-			if err != nil {
-				return nil, err
-			}
-			f.and = append(f.and, sub)
+		subs, err := parseFilters(parts)
+		if err != nil {
+			return nil, err
 		}
-		return f, nil
+		return &filterExpr{and: subs}, nil
 	}
 	for strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") {
 		s = strings.TrimSpace(s[1 : len(s)-1])
