@@ -599,6 +599,17 @@ func (r *runner) ruleError(s *stateRun, err error) *execError {
 	return s.runtimeErr("%v", err)
 }
 
+// waitPathValue reads what a Wait state's SecondsPath or TimestampPath p
+// selects from in; found is false when it selects nothing.
+func (r *runner) waitPathValue(s *stateRun, p string, in any) (v any, found bool, err *execError) {
+	path, perr := ParsePath(p)
+	if perr != nil {
+		return nil, false, s.runtimeErr("Invalid path '%s' : %v", p, perr)
+	}
+	v, serr := selectPath(path, in, r.ctx(s, nil), s.vars)
+	return v, serr == nil, nil
+}
+
 func (r *runner) runWait(s *stateRun) (any, string, *execError) {
 	st := s.st
 	in, err := r.effectiveInput(s)
@@ -635,25 +646,23 @@ func (r *runner) runWait(s *stateRun) (any, string, *execError) {
 		until, hasUntil = fmt.Sprint(v), true
 	}
 	if p, ok := st.raw["SecondsPath"].(string); ok {
-		path, perr := ParsePath(p)
+		v, found, perr := r.waitPathValue(s, p, in)
 		if perr != nil {
-			return nil, "", s.runtimeErr("Invalid path '%s' : %v", p, perr)
+			return nil, "", perr
 		}
-		v, serr := selectPath(path, in, r.ctx(s, nil), s.vars)
 		f, isNum := v.(float64)
-		if serr != nil || !isNum || f < 0 {
+		if !found || !isNum || f < 0 {
 			return nil, "", s.runtimeErr("Invalid path '%s': The SecondsPath parameter does not reference a valid number.", p)
 		}
 		wait = f
 	}
 	if p, ok := st.raw["TimestampPath"].(string); ok {
-		path, perr := ParsePath(p)
+		v, found, perr := r.waitPathValue(s, p, in)
 		if perr != nil {
-			return nil, "", s.runtimeErr("Invalid path '%s' : %v", p, perr)
+			return nil, "", perr
 		}
-		v, serr := selectPath(path, in, r.ctx(s, nil), s.vars)
 		str, isStr := v.(string)
-		if serr != nil || !isStr {
+		if !found || !isStr {
 			return nil, "", s.runtimeErr("Invalid path '%s': The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string.", p)
 		}
 		until, hasUntil = str, true
