@@ -2,7 +2,9 @@ package execute
 
 import (
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -273,20 +275,12 @@ func (m *Machine) StateNames() map[string]bool {
 func (c *MockConfig) TestCase(machine, name string) (Mocker, error) {
 	sm := c.StateMachines[machine]
 	if sm == nil {
-		var known []string
-		for k := range c.StateMachines {
-			known = append(known, k)
-		}
-		sort.Strings(known)
+		known := slices.Sorted(maps.Keys(c.StateMachines))
 		return nil, fmt.Errorf("%s: no state machine %q under \"StateMachines\" (it has %s); use --state-machine-name", c.Filename, machine, strings.Join(quoteAll(known), ", "))
 	}
 	tc := sm.TestCases[name]
 	if tc == nil {
-		var known []string
-		for k := range sm.TestCases {
-			known = append(known, k)
-		}
-		sort.Strings(known)
+		known := slices.Sorted(maps.Keys(sm.TestCases))
 		return nil, fmt.Errorf("%s: state machine %q has no test case %q (it has %s)", c.Filename, machine, name, strings.Join(quoteAll(known), ", "))
 	}
 	return &caseMocker{cfg: c, tc: tc}, nil
