@@ -101,7 +101,7 @@ func lineDiff(want, got string) string {
 // compares every finding, with its related Terraform locations, with
 // lint.golden.
 func TestDeploymentGolden(t *testing.T) {
-	for _, name := range []string{"cumulus-tf", "heredoc", "python-nested", "relative-paths", "module-output", "locals-definition", "workflow-module", "unknown-why", "template-data"} {
+	for _, name := range []string{"cumulus-tf", "heredoc", "python-nested", "relative-paths", "module-output", "locals-definition", "workflow-module", "unknown-why", "template-data", "vars-indirect", "foreach-workflows", "template-var-missing", "conditional-arn", "foreach-module"} {
 		t.Run(name, func(t *testing.T) {
 			if name == "cumulus-tf" {
 				terraformtest.EnsureBigZip(t)

@@ -647,6 +647,10 @@ func (m *Module) bind(tree map[string]any, tr hcl.Traversal, whys *[]string) {
 			leaf(4, m.resourceAttr("data."+names[1]+"."+names[2], names[3]))
 		}
 	case "count", "each":
+		if root == "each" && m.each != nil && len(names) >= 2 && names[1] == "key" {
+			leaf(2, cty.StringVal(m.each.key))
+			return
+		}
 		leaf(1, unknownVal(fmt.Sprintf("%s.* differs per instance of a resource created under %s", root, map[string]string{"count": "count", "each": "for_each"}[root])))
 	case "self", "terraform":
 		leaf(1, unknownVal(root+".* is not evaluated by stepshift"))
@@ -666,7 +670,7 @@ func (m *Module) label(ref string) string {
 
 func (m *Module) varValue(name string) cty.Value {
 	ref := "var." + name
-	return m.d.memoize(m.Key+"|"+ref, m.label(ref), func() cty.Value {
+	return m.d.memoize(m.memoKey()+"|"+ref, m.label(ref), func() cty.Value {
 		v := m.Variables[name]
 		if v == nil {
 			return unknownVal(fmt.Sprintf("%s is not declared in %s", m.label(ref), m.Dir))
@@ -676,7 +680,14 @@ func (m *Module) varValue(name string) cty.Value {
 		if m.Parent == nil {
 			val, set = m.d.rootVars[name]
 		} else if a := m.Call.Args[name]; a != nil {
-			val, set = m.Parent.value(a.Expr), true
+			p := m.Parent
+			if m.callEach != nil {
+				// One instance of a for_each call: its arguments see each.key.
+				pc := *m.Parent
+				pc.each = m.callEach
+				p = &pc
+			}
+			val, set = p.value(a.Expr), true
 		}
 		if !set {
 			if v.Default == nil {
@@ -700,7 +711,7 @@ func (m *Module) varValue(name string) cty.Value {
 
 func (m *Module) localValue(name string) cty.Value {
 	ref := "local." + name
-	return m.d.memoize(m.Key+"|"+ref, m.label(ref), func() cty.Value {
+	return m.d.memoize(m.memoKey()+"|"+ref, m.label(ref), func() cty.Value {
 		a := m.Locals[name]
 		if a == nil {
 			return unknownVal(fmt.Sprintf("%s is not declared in %s", m.label(ref), m.Dir))
@@ -727,7 +738,7 @@ func (m *Module) pathValue(name string) cty.Value {
 
 func (m *Module) outputValue(call, name string) cty.Value {
 	ref := "module." + call + "." + name
-	return m.d.memoize(m.Key+"|"+ref, m.label(ref), func() cty.Value {
+	return m.d.memoize(m.memoKey()+"|"+ref, m.label(ref), func() cty.Value {
 		c := m.calls[call]
 		if c == nil {
 			return unknownVal(fmt.Sprintf("no module %q in %s", call, m.Dir))
@@ -747,7 +758,7 @@ func (m *Module) outputValue(call, name string) cty.Value {
 // its value in the tfstate, else unknown until apply.
 func (m *Module) resourceAttr(local, attr string) cty.Value {
 	ref := local + "." + attr
-	return m.d.memoize(m.Key+"|"+ref, m.label(ref), func() cty.Value {
+	return m.d.memoize(m.memoKey()+"|"+ref, m.label(ref), func() cty.Value {
 		r := m.resources[local]
 		if r != nil {
 			if a := r.Attr(attr); a != nil {
@@ -769,4 +780,13 @@ func (m *Module) resourceAttr(local, attr string) cty.Value {
 
 func rangeString(r hcl.Range) string {
 	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}
+
+// memoKey keys memoized values of m: its Key, and the instance for a copy
+// that is one instance of a module called under for_each.
+func (m *Module) memoKey() string {
+	if m.callEach != nil {
+		return m.Key + fmt.Sprintf("[%q]", m.callEach.key)
+	}
+	return m.Key
 }

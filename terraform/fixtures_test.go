@@ -225,7 +225,12 @@ func TestHeredocPositionsPointIntoTheTF(t *testing.T) {
 	}
 }
 
-func TestTemplateVariablesNotAMap(t *testing.T) {
+// TestTemplateVariablesIndirect follows templatefile() variables given as
+// a local, a module variable set by its caller, merge() of them and a
+// variable's default to the Lambda of each Task; a vars argument made by a
+// function stepshift does not evaluate stays unknown, naming that function;
+// migrate gets no literal map (Rendering.Map) to add to in any of them.
+func TestTemplateVariablesIndirect(t *testing.T) {
 	dir := writeTree(t, map[string]string{
 		"main.tf": `
 locals {
@@ -234,18 +239,285 @@ locals {
 resource "aws_lambda_function" "a" {
   function_name = "a"
 }
+resource "aws_lambda_function" "b" {
+  function_name = "b"
+}
+resource "aws_sfn_state_machine" "local" {
+  definition = templatefile("${path.module}/w.asl.json", local.vars)
+}
+resource "aws_sfn_state_machine" "tomap" {
+  definition = templatefile("${path.module}/w.asl.json", tomap(local.vars))
+}
+resource "aws_sfn_state_machine" "decoded" {
+  definition = templatefile("${path.module}/w.asl.json", jsondecode("{}"))
+}
 module "wf" {
-  source                   = "./wf"
-  state_machine_definition = templatefile("${path.module}/w.asl.json", local.vars)
+  source = "./wf"
+  arns   = { a_arn = aws_lambda_function.b.arn }
 }
 `,
-		"wf/main.tf": "",
+		"wf/main.tf": `
+variable "arns" {}
+variable "defaults" {
+  default = { a_arn = "arn:aws:lambda:us-east-1:123456789012:function:a" }
+}
+resource "aws_sfn_state_machine" "merged" {
+  definition = templatefile("${path.module}/../w.asl.json", merge(var.defaults, var.arns))
+}
+resource "aws_sfn_state_machine" "default" {
+  definition = templatefile("${path.module}/../w.asl.json", var.defaults)
+}
+`,
 		"w.asl.json": fuzzWorkflow,
 	})
 	d := Load(dir, Options{})
 	noErrors(t, d)
-	tasks := d.Tasks()
-	if len(tasks) != 1 || tasks[0].Target.Kind != TargetUnknown || !strings.Contains(tasks[0].Target.Why, "not written as a map literal") {
-		t.Fatalf("tasks %+v", tasks)
+	want := map[string]string{
+		"aws_sfn_state_machine.local":             "aws_lambda_function.a",
+		"aws_sfn_state_machine.tomap":             "aws_lambda_function.a",
+		"module.wf.aws_sfn_state_machine.merged":  "aws_lambda_function.b", // the caller's map wins, as merge() does
+		"module.wf.aws_sfn_state_machine.default": "aws_lambda_function.a", // the literal ARN matched by function_name
+		"aws_sfn_state_machine.decoded":           "",
+	}
+	if len(d.Renderings) != len(want) {
+		t.Fatalf("%d renderings, want %d", len(d.Renderings), len(want))
+	}
+	for _, r := range d.Renderings {
+		addr := r.BlockAddress()
+		if r.Map != nil {
+			t.Errorf("%s: Map set for vars that are not a literal", addr)
+		}
+		if len(r.Tasks) != 1 {
+			t.Fatalf("%s: %d tasks", addr, len(r.Tasks))
+		}
+		tg := r.Tasks[0].Target
+		if want[addr] == "" {
+			if tg.Kind != TargetUnknown || !strings.Contains(tg.Why, "jsondecode()") {
+				t.Errorf("%s: target %+v, want unknown naming jsondecode()", addr, tg)
+			}
+			continue
+		}
+		if tg.Kind != TargetLambda || tg.Address != want[addr] || r.Tasks[0].Lambda == nil || !r.Tasks[0].Lambda.FunctionName.Known {
+			t.Errorf("%s: target %s (%s, why %q), want %s", addr, tg.Address, tg.Kind, tg.Why, want[addr])
+		}
+	}
+}
+
+// TestAliasTargetIsItsFunction follows an aws_lambda_alias to the function
+// its function_name names: by reference (migrate invokes the alias and
+// watches the function's last_modified) and by a literal name.
+func TestAliasTargetIsItsFunction(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"main.tf": `
+resource "aws_lambda_function" "a" {
+  function_name = "fn-a"
+  memory_size   = 2048
+}
+resource "aws_lambda_alias" "by_ref" {
+  name          = "live"
+  function_name = aws_lambda_function.a.arn
+}
+resource "aws_lambda_alias" "by_name" {
+  name          = "live"
+  function_name = "fn-a"
+}
+resource "aws_lambda_alias" "elsewhere" {
+  name          = "live"
+  function_name = "not-here"
+}
+resource "aws_sfn_state_machine" "ref" {
+  definition = templatefile("${path.module}/w.asl.json", { a_arn = aws_lambda_alias.by_ref.arn })
+}
+resource "aws_sfn_state_machine" "name" {
+  definition = templatefile("${path.module}/w.asl.json", { a_arn = aws_lambda_alias.by_name.arn })
+}
+resource "aws_sfn_state_machine" "elsewhere" {
+  definition = templatefile("${path.module}/w.asl.json", { a_arn = aws_lambda_alias.elsewhere.arn })
+}
+`,
+		"w.asl.json": fuzzWorkflow,
+	})
+	d := Load(dir, Options{})
+	noErrors(t, d)
+	for _, r := range d.Renderings {
+		tk := r.Tasks[0]
+		switch r.BlockAddress() {
+		case "aws_sfn_state_machine.ref":
+			if tk.Target.Address != "aws_lambda_function.a" || tk.Target.LambdaRef != "aws_lambda_alias.by_ref" || tk.Target.LastModifiedExpr != "aws_lambda_function.a.last_modified" {
+				t.Errorf("by reference: %+v", tk.Target)
+			}
+			if tk.Lambda == nil || !tk.Lambda.MemoryMB.Known || tk.Lambda.MemoryMB.Value != 2048 {
+				t.Errorf("by reference: facts %+v", tk.Lambda)
+			}
+		case "aws_sfn_state_machine.name":
+			if tk.Target.Address != "aws_lambda_function.a" || !strings.Contains(tk.Target.Note, "aws_lambda_alias.by_name") {
+				t.Errorf("by name: %+v", tk.Target)
+			}
+		case "aws_sfn_state_machine.elsewhere":
+			if tk.Target.Resource != nil || !strings.Contains(tk.Target.Why, "not-here") {
+				t.Errorf("a function not in the deployment: %+v", tk.Target)
+			}
+		}
+	}
+}
+
+// TestForEachWorkflows renders a templatefile() that uses each.key once per
+// for_each key when the keys are known (a set of strings here), and turns an
+// unknown for_each into one warning naming why, not a load error.
+func TestForEachWorkflows(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"main.tf": `
+resource "aws_lambda_function" "a" {
+  function_name = "a"
+}
+resource "aws_sfn_state_machine" "known" {
+  for_each   = toset(["w", "v"])
+  definition = templatefile("${path.module}/${each.key}.asl.json", { a_arn = aws_lambda_function.a.arn })
+}
+data "aws_ssm_parameter" "names" {
+  name = "workflow-names"
+}
+resource "aws_sfn_state_machine" "unknown" {
+  for_each   = toset(split(",", data.aws_ssm_parameter.names.value))
+  definition = templatefile("${path.module}/${each.key}.asl.json", { a_arn = aws_lambda_function.a.arn })
+}
+`,
+		"w.asl.json": fuzzWorkflow,
+		"v.asl.json": fuzzWorkflow,
+	})
+	d := Load(dir, Options{})
+	noErrors(t, d)
+	var got []string
+	for _, r := range d.Renderings {
+		got = append(got, r.BlockAddress()+" "+filepath.Base(r.TemplatePath))
+		if len(r.Tasks) != 1 || r.Tasks[0].Target.Address != "aws_lambda_function.a" {
+			t.Errorf("%s: tasks %+v", r.BlockAddress(), r.Tasks)
+		}
+	}
+	want := []string{`aws_sfn_state_machine.known["v"] v.asl.json`, `aws_sfn_state_machine.known["w"] w.asl.json`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("renderings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	dg := hasDiag(d, "Workflows per instance not linted")
+	if dg == nil || dg.Severity != hcl.DiagWarning || !strings.Contains(dg.Detail, "aws_sfn_state_machine.unknown") {
+		t.Errorf("unknown for_each: %v", d.Diagnostics)
+	}
+}
+
+// TestConditionalTaskARN follows a module output written as a condition
+// (Cumulus's cumulus_lambda_function: enable_versioning ? qualified_arn :
+// arn) to its function: the chosen branch when the condition is known,
+// the one function both branches reach when it is not, and unknown (saying
+// so) when the branches differ.
+func TestConditionalTaskARN(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"main.tf": `
+variable "versioning" {}
+module "task" {
+  source            = "./task"
+  enable_versioning = var.versioning
+}
+module "fixed" {
+  source            = "./task"
+  enable_versioning = true
+}
+resource "aws_sfn_state_machine" "unknown_condition" {
+  definition = templatefile("${path.module}/w.asl.json", { a_arn = module.task.task_arn })
+}
+resource "aws_sfn_state_machine" "known_condition" {
+  definition = templatefile("${path.module}/w.asl.json", { a_arn = module.fixed.task_arn })
+}
+resource "aws_sfn_state_machine" "different" {
+  definition = templatefile("${path.module}/w.asl.json", { a_arn = module.task.either_arn })
+}
+`,
+		"task/main.tf": `
+variable "enable_versioning" {}
+resource "aws_lambda_function" "task" {
+  function_name = "task"
+  memory_size   = 1024
+}
+resource "aws_lambda_function" "other" {
+  function_name = "other"
+}
+output "task_arn" {
+  value = var.enable_versioning ? aws_lambda_function.task.qualified_arn : aws_lambda_function.task.arn
+}
+output "either_arn" {
+  value = var.enable_versioning ? aws_lambda_function.task.arn : aws_lambda_function.other.arn
+}
+`,
+		"w.asl.json": fuzzWorkflow,
+	})
+	d := Load(dir, Options{})
+	noErrors(t, d)
+	for _, r := range d.Renderings {
+		tg := r.Tasks[0].Target
+		switch addr := r.BlockAddress(); addr {
+		case "aws_sfn_state_machine.unknown_condition", "aws_sfn_state_machine.known_condition":
+			if tg.Kind != TargetLambda || !strings.HasSuffix(tg.Address, "aws_lambda_function.task") || r.Tasks[0].Lambda == nil || r.Tasks[0].Lambda.MemoryMB.Value != 1024 {
+				t.Errorf("%s: target %+v", addr, tg)
+			}
+		case "aws_sfn_state_machine.different":
+			if tg.Resource != nil || !strings.Contains(tg.Why, "branches") {
+				t.Errorf("%s: target %+v, want unknown naming the branches", addr, tg)
+			}
+		}
+	}
+}
+
+// TestForEachModuleTemplatePath: a module called under for_each whose
+// template path comes from each.key through a variable renders once per
+// known key, each instance addressed as Terraform does; with unknown keys
+// stepshift says which workflows it does not lint, as a warning, not a load
+// error that would stop lint and migrate.
+func TestForEachModuleTemplatePath(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"main.tf": `
+resource "aws_lambda_function" "a" {
+  function_name = "a"
+}
+module "workflows" {
+  for_each = toset(["w", "v"])
+  source   = "./wf"
+  name     = each.key
+  arn      = aws_lambda_function.a.arn
+}
+data "aws_ssm_parameter" "names" {
+  name = "workflow-names"
+}
+module "unknown" {
+  for_each = toset(split(",", data.aws_ssm_parameter.names.value))
+  source   = "./wf"
+  name     = each.key
+  arn      = aws_lambda_function.a.arn
+}
+`,
+		"wf/main.tf": `
+variable "name" {}
+variable "arn" {}
+resource "aws_sfn_state_machine" "this" {
+  definition = templatefile("${path.module}/${var.name}.asl.json", { a_arn = var.arn })
+}
+`,
+		"wf/w.asl.json": fuzzWorkflow,
+		"wf/v.asl.json": fuzzWorkflow,
+	})
+	d := Load(dir, Options{})
+	noErrors(t, d)
+	var got []string
+	for _, r := range d.Renderings {
+		got = append(got, r.BlockAddress()+" "+filepath.Base(r.TemplatePath))
+		if len(r.Tasks) != 1 || r.Tasks[0].Target.Address != "aws_lambda_function.a" {
+			t.Errorf("%s: tasks %+v", r.BlockAddress(), r.Tasks)
+		}
+	}
+	want := `module.workflows["v"].aws_sfn_state_machine.this v.asl.json` + "\n" + `module.workflows["w"].aws_sfn_state_machine.this w.asl.json`
+	if strings.Join(got, "\n") != want {
+		t.Errorf("renderings\n%s\nwant\n%s", strings.Join(got, "\n"), want)
+	}
+	dg := hasDiag(d, "Workflows per instance not linted")
+	if dg == nil || dg.Severity != hcl.DiagWarning || !strings.Contains(dg.Detail, "module.unknown (for_each)") {
+		t.Errorf("diagnostics: %v", d.Diagnostics)
 	}
 }

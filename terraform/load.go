@@ -71,6 +71,8 @@ type Module struct {
 	Calls     []*ModuleCall
 
 	d         *Deployment
+	each      *eachInstance        // set on a copy evaluating one instance of a for_each block (forEachRenderings)
+	callEach  *eachInstance        // set on a copy that is one instance of a module called under for_each (moduleInstanceRenderings)
 	resources map[string]*Resource // by Address relative to the module: "aws_lambda_function.x", "data.aws_lambda_function.y"
 	calls     map[string]*ModuleCall
 }
@@ -80,10 +82,14 @@ func (m *Module) Address() string {
 	if m.Parent == nil {
 		return ""
 	}
-	if p := m.Parent.Address(); p != "" {
-		return p + ".module." + m.Call.Name
+	name := "module." + m.Call.Name
+	if m.callEach != nil {
+		name += fmt.Sprintf("[%q]", m.callEach.key)
 	}
-	return "module." + m.Call.Name
+	if p := m.Parent.Address(); p != "" {
+		return p + "." + name
+	}
+	return name
 }
 
 // Resource returns the resource or data source at a module-relative address

@@ -32,6 +32,29 @@ variable "m" {
 		"resource \"aws_sfn_state_machine\" \"x\" {\n  definition = <<-JSON\n  {\"StartAt\": \"A\", \"States\": {\"A\": {\"Type\": \"Task\", \"Resource\": \"${aws_lambda_function.a.arn}\", \"End\": true}}}\n  JSON\n}\n",
 		"module \"x\" {\n  source = \"./\"\n}\n",
 		"resource \"x\" {\n  a = \n",
+		// vars through locals, variables and merge(); an alias; a condition; for_each instances.
+		`locals {
+  v = { a_arn = aws_lambda_alias.l.arn }
+}
+variable "d" {
+  default = { a_arn = "arn:aws:lambda:us-east-1:1:function:a" }
+}
+resource "aws_lambda_function" "a" {
+  function_name = "a"
+}
+resource "aws_lambda_alias" "l" {
+  function_name = var.on ? aws_lambda_function.a.function_name : aws_lambda_function.a.arn
+}
+variable "on" {}
+resource "aws_sfn_state_machine" "m" {
+  definition = templatefile("${path.module}/w.asl.json", merge(var.d, local.v))
+}
+resource "aws_sfn_state_machine" "e" {
+  for_each   = { w = local.v, v = var.d }
+  definition = templatefile("${path.module}/${each.key}.asl.json", each.value)
+}`,
+		// A module called under for_each, its template path from each.key.
+		"module \"m\" {\n  for_each = toset([\"w\", \"x\"])\n  source = \"./wf\"\n  name = each.key\n}\nresource \"aws_sfn_state_machine\" \"s\" {\n  definition = templatefile(\"${path.module}/${var.name}.asl.json\", {})\n}\nvariable \"name\" { default = \"w\" }\n",
 		// Definitions reached through locals, outputs, data "template_file", file().
 		`locals {
   sfn_definition = templatefile("./w.asl.json", { a_arn = "arn:aws:lambda:us-east-1:${data.aws_caller_identity.c.account_id}:function:${local.n}-x" })

@@ -45,7 +45,13 @@ type Rendering struct {
 	TemplatePath string                    // the evaluated path, usable from the current directory; "" when unknown
 	Map          *hclsyntax.ObjectConsExpr // the vars argument when written as a map; nil otherwise
 	Separator    string                    // ":" or "=" as the map's first item uses it ("" for an empty or missing map)
-	Vars         []*TemplateVar            // the map's items in source order
+	Vars         []*TemplateVar            // the map's items in source order (for a local, variable or merge(): as followed)
+	VarsWhy      string                    // why the vars argument could not be followed (wholly or in part); "" when it could
+
+	// Instance is the for_each key of the block's instance this rendering
+	// is ("" when the block has no for_each): a templatefile() whose path
+	// or variables use each.key / each.value renders once per instance.
+	Instance string
 
 	// Heredoc renderings: where the body sits in the .tf file.
 	Body hcl.Range
@@ -62,6 +68,9 @@ type TemplateVar struct {
 	ExprText  string // the value expression as written
 	ExprRange hcl.Range
 	Used      bool // the template references it
+	// Module is where Expr is written and evaluated when that is not the
+	// rendering's module (a map passed in as a module argument); nil otherwise.
+	Module *Module
 }
 
 // BlockAddress is the absolute address of the block holding the rendering:
@@ -85,6 +94,9 @@ func (r *Rendering) BlockAddress() string {
 		local = "output." + r.Block.Labels[0]
 	} else if r.Block.Type == "locals" {
 		local = "local." + r.Attribute.Name
+	}
+	if r.Instance != "" {
+		local += fmt.Sprintf("[%q]", r.Instance)
 	}
 	return r.Module.label(local)
 }
@@ -247,8 +259,10 @@ func (d *Deployment) scanBlock(m *Module, top, b *hclsyntax.Block, src []byte, d
 			switch {
 			case !ok:
 			case c.Name == "templatefile":
-				if r := d.templatefileRendering(m, top, a, c, src, docs); r != nil {
-					d.Renderings = append(d.Renderings, r)
+				for _, r := range d.templatefileRendering(m, top, a, c, src, docs) {
+					if r != nil {
+						d.Renderings = append(d.Renderings, r)
+					}
 				}
 			case c.Name == "file" && len(c.Args) == 1 && (isDefinitionAttr(a.Name) || d.definitionCalls[c]):
 				// definition = file("${path.module}/wf.asl.json"): a
@@ -274,12 +288,16 @@ func isDefinitionAttr(name string) bool {
 	return name == "state_machine_definition" || name == "definition"
 }
 
-func (d *Deployment) templatefileRendering(m *Module, top *hclsyntax.Block, a *hclsyntax.Attribute, c *hclsyntax.FunctionCallExpr, src []byte, docs map[string]*workflow.Document) *Rendering {
+func (d *Deployment) templatefileRendering(m *Module, top *hclsyntax.Block, a *hclsyntax.Attribute, c *hclsyntax.FunctionCallExpr, src []byte, docs map[string]*workflow.Document) []*Rendering {
 	if len(c.Args) != 2 {
 		d.errorf(c.Range(), "Invalid templatefile call", "templatefile() takes a path and a map of variables")
 		return nil
 	}
-	return d.renderTemplate(m, top, a, c, c.Args[0], c.Args[1], isDefinitionAttr(a.Name) || d.definitionCalls[c], src, docs)
+	definition := isDefinitionAttr(a.Name) || d.definitionCalls[c]
+	if rs, ok := d.forEachRenderings(m, top, a, c, definition, src, docs); ok {
+		return rs
+	}
+	return []*Rendering{d.renderTemplate(m, top, a, c, c.Args[0], c.Args[1], definition, src, docs)}
 }
 
 // templateDataRendering is a `data "template_file"` block (the template
@@ -342,8 +360,27 @@ func (d *Deployment) renderTemplate(m *Module, top *hclsyntax.Block, a *hclsynta
 				}
 			}
 		}
+	} else if mapExpr != nil {
+		// local.x, var.x or merge(...): followed to the map literals it
+		// is made of, so each Task still reaches its Lambda. Map stays nil:
+		// migrate has no one literal to add to.
+		r.Vars, r.VarsWhy = d.indirectVars(m, mapExpr, 0)
 	}
 	if pathStr == "" {
+		if rs, ok, _ := d.moduleInstanceRenderings(m, top, a, c, pathExpr, mapExpr, definition, src, docs); ok {
+			d.Renderings = append(d.Renderings, rs...)
+			return nil
+		}
+		if where := perInstance(m, top); where != "" {
+			// Terraform renders one template per instance; which files
+			// those are is not known here. Not an error in what the user
+			// wrote: say what is not linted and why.
+			rng := pathExpr.Range()
+			d.Diagnostics = append(d.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Workflows per instance not linted",
+				Detail:  fmt.Sprintf("%s() path differs per instance of %s: %s; its workflows are not linted with their Lambdas (a template file in the folder is linted alone)", c.Name, where, path.Why),
+				Subject: &rng, Context: c.Range().Ptr()})
+			return nil
+		}
 		d.errorf(pathExpr.Range(), "Template path not known", "%s() path: %s", c.Name, path.Why)
 		return r
 	}
@@ -454,4 +491,23 @@ func (d *Deployment) Tasks() []*Task {
 		out = append(out, r.Tasks...)
 	}
 	return out
+}
+
+// perInstance names the block or module call, from top up through m's
+// callers, that is created under count or for_each ("" when none is): a
+// template path may then differ per instance.
+func perInstance(m *Module, top *hclsyntax.Block) string {
+	for _, meta := range []string{"for_each", "count"} {
+		if top.Body.Attributes[meta] != nil {
+			return blockLabel(m, top) + " (" + meta + ")"
+		}
+	}
+	for mod := m; mod != nil && mod.Call != nil; mod = mod.Parent {
+		for _, meta := range []string{"for_each", "count"} {
+			if mod.Call.Block != nil && mod.Call.Block.Body.Attributes[meta] != nil {
+				return mod.Parent.label("module."+mod.Call.Name) + " (" + meta + ")"
+			}
+		}
+	}
+	return ""
 }

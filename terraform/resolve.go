@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -120,6 +121,15 @@ func (d *Deployment) resolveTasks(r *Rendering) {
 		if in.IsVariable() {
 			if v := r.Var(in.Expr); v != nil {
 				v.Used = true
+			} else if r.Map != nil && r.Call != nil && r.Call.Name == "templatefile" && !bytes.Contains(r.Document.Source, []byte("%{")) {
+				// (A %{ for } directive binds names of its own; such
+				// templates are template-directive's to report.)
+				// Terraform refuses the plan: templatefile() evaluates
+				// every ${...} of the template against the map alone.
+				rng := HCLRange(in.Range)
+				d.Diagnostics = append(d.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Template variable not in the vars map",
+					Detail:  fmt.Sprintf("${%s}: the templatefile() map at %s has no key %q, so Terraform rejects the call (vars map does not contain key %q)", in.Expr, rangeString(r.Map.Range()), in.Expr, in.Expr),
+					Subject: &rng, Context: r.Call.Range().Ptr()})
 			}
 		}
 	}
@@ -192,12 +202,22 @@ func (d *Deployment) resolveInterp(r *Rendering, in *workflow.Interpolation) Tar
 		}
 		v := r.Var(in.Expr)
 		if v == nil && r.Map == nil {
-			return Target{Expr: in.Expr, ExprRange: rng, Why: "the templatefile() variables are not written as a map literal, so the expression behind " + in.Expr + " cannot be followed"}
+			why := "the templatefile() variables are not written as a map literal, so the expression behind " + in.Expr + " cannot be followed"
+			if r.VarsWhy != "" {
+				why = "template variable " + in.Expr + " is not in the templatefile() variables as followed (" + r.VarsWhy + ")"
+			} else if len(r.Vars) > 0 {
+				why = "template variable " + in.Expr + " is not in the templatefile() variables"
+			}
+			return Target{Expr: in.Expr, ExprRange: rng, Why: why}
 		}
 		if v == nil {
 			return Target{Expr: in.Expr, ExprRange: rng, Why: "template variable " + in.Expr + " is not in the templatefile() map"}
 		}
-		t := d.resolveExpr(r.Module, v.Expr, v.ExprText, v.ExprRange)
+		vm := r.Module
+		if v.Module != nil {
+			vm = v.Module
+		}
+		t := d.resolveExpr(vm, v.Expr, v.ExprText, v.ExprRange)
 		t.Variable = v
 		return t
 	}
@@ -257,7 +277,49 @@ func (d *Deployment) resolveExpr(m *Module, expr hcl.Expression, text string, rn
 	if t.Kind == TargetLambda {
 		t.LambdaRef, t.LastModifiedExpr = lambdaRefs(m, expr)
 	}
+	if t.Resource != nil && t.Resource.Type == "aws_lambda_alias" {
+		d.throughAlias(m, &t)
+	}
 	return t
+}
+
+// throughAlias follows an aws_lambda_alias target to the function its
+// function_name names (a reference, a name or an ARN), whose facts the
+// alias's versions share: memory, timeout and runtime are the function's
+// configuration. The alias stays the reference migrate invokes; the
+// function's last_modified is its change marker.
+func (d *Deployment) throughAlias(m *Module, t *Target) {
+	alias := t.Resource
+	via := "through " + t.Address
+	fn := alias.Attr("function_name")
+	if fn == nil {
+		t.Resource, t.Why = nil, t.Address+" has no function_name"
+		return
+	}
+	res := d.followExpr(alias.Module, fn.Expr, nil, 0)
+	if res.res != nil && res.res.Type == "aws_lambda_function" {
+		t.Resource, t.Address, t.Note = res.res, res.res.Address(), via
+		if res.res.Module == m && t.LambdaRef != "" {
+			t.LastModifiedExpr = res.res.LocalAddress() + ".last_modified"
+		}
+		return
+	}
+	name := alias.Module.Eval(fn.Expr)
+	if s, ok := asString(name.Value); name.Known && ok {
+		lit := d.literalLambda(s)
+		t.Resource, t.Why = lit.Resource, ""
+		if lit.Resource == nil {
+			t.Why = t.Address + ": function_name " + s + " is no aws_lambda_function of this deployment"
+			return
+		}
+		t.Address, t.Note = lit.Address, via+", "+lit.Note
+		return
+	}
+	why := res.why
+	if why == "" {
+		why = name.Why
+	}
+	t.Resource, t.Why = nil, "the function of "+t.Address+" is not known: "+why
 }
 
 // lambdaARNTemplate recognises a Lambda ARN built as a string template
@@ -365,6 +427,9 @@ func lambdaRefs(m *Module, expr hcl.Expression) (ref, lastModified string) {
 	case len(names) == 3 && names[0] == "aws_lambda_function":
 		ref = strings.Join(names[:2], ".")
 		return ref, ref + ".last_modified"
+	case len(names) == 3 && names[0] == "aws_lambda_alias":
+		// Its last_modified is the function's (throughAlias).
+		return strings.Join(names[:2], "."), ""
 	case len(names) == 4 && names[0] == "data" && names[1] == "aws_lambda_function":
 		ref = strings.Join(names[:3], ".")
 		return ref, ref + ".last_modified"
@@ -415,6 +480,27 @@ func (d *Deployment) followExpr(m *Module, expr hcl.Expression, rest []string, d
 				}
 			}
 			return resolution{why: fmt.Sprintf("%s: the object has no attribute %q", rangeString(e.Range()), rest[0])}
+		}
+	case *hclsyntax.ConditionalExpr:
+		// cond ? aws_lambda_function.task.qualified_arn : aws_lambda_function.task.arn
+		// (Cumulus's cumulus_lambda_function task_arn): the branch the
+		// condition picks when it is known, else the one resource both
+		// branches reach.
+		if c := m.Eval(e.Condition); c.Known && !c.Value.IsNull() && c.Value.Type() == cty.Bool {
+			if c.Value.True() {
+				return d.followExpr(m, e.TrueResult, rest, depth+1)
+			}
+			return d.followExpr(m, e.FalseResult, rest, depth+1)
+		}
+		t, f := d.followExpr(m, e.TrueResult, rest, depth+1), d.followExpr(m, e.FalseResult, rest, depth+1)
+		if t.res != nil && t.res == f.res {
+			return t
+		}
+		return resolution{why: rangeString(e.Range()) + ": the branches of a condition that is not known reach different things"}
+	case *hclsyntax.LiteralValueExpr:
+		// A string value from tfvars (valueVars).
+		if s, ok := asString(e.Val); ok && len(rest) == 0 {
+			return resolution{arn: s}
 		}
 	case *hclsyntax.TemplateExpr:
 		if e.IsStringLiteral() && len(rest) == 0 {

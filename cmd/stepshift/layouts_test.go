@@ -15,14 +15,24 @@ import (
 // subfolder; a module output carrying the rendered definition (bignbit); a
 // local carrying it; a workflow that is a local module of its own; every
 // reason a Task's Lambda stays unknown; the template provider's
-// data "template_file" and a template in a module not yet downloaded.
+// data "template_file" and a template in a module not yet downloaded;
+// templatefile() variables given as a local, a variable or merge() of
+// them, and a Lambda reached through an alias; one for_each resource whose
+// instances are the workflows; a template variable its map lacks; a task
+// ARN output written as a condition; a workflow module called under
+// for_each (one rendering per instance).
 var deploymentLayouts = map[string][]string{
-	"relative-paths":    {"ingest.asl.json", "workflows/publish.asl.json"},
-	"module-output":     {"bignbit/state_machine_definition.tpl"},
-	"locals-definition": {"templates/process.json.tmpl"},
-	"workflow-module":   {"workflows/discover/discover.asl.json"},
-	"unknown-why":       {"unknowns.asl.json"},
-	"template-data":     {"state_machine_definition.json"},
+	"relative-paths":       {"ingest.asl.json", "workflows/publish.asl.json"},
+	"module-output":        {"bignbit/state_machine_definition.tpl"},
+	"locals-definition":    {"templates/process.json.tmpl"},
+	"workflow-module":      {"workflows/discover/discover.asl.json"},
+	"unknown-why":          {"unknowns.asl.json"},
+	"template-data":        {"state_machine_definition.json"},
+	"vars-indirect":        {"sync.asl.json", "publish.asl.json"},
+	"foreach-workflows":    {"workflows/discover.asl.json", "workflows/sync.asl.json"},
+	"template-var-missing": {"recover.asl.json"},
+	"conditional-arn":      {"version.asl.json"},
+	"foreach-module":       {"wf/discover.asl.json", "wf/sync.asl.json"},
 }
 
 // TestLayoutsLintTheSameFromAnywhere lints each layout from its parent

@@ -703,6 +703,9 @@ func summaryRows(units []*lint.Unit, findings []lint.Finding) []report.SummaryRo
 				row.Verdict = report.VerdictUnknown
 				if task != nil {
 					row.Note = task.Target.Why
+				} else {
+					// A file linted alone: an unknown verdict still says why.
+					row.Note = "linted without Terraform: no templatefile() or heredoc followed renders this file, so its Task's Lambda is not known"
 				}
 			}
 			if us := u.Usage[u.FunctionName(st)]; us != nil {

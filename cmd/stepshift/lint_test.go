@@ -306,3 +306,19 @@ func TestFindingsExitCode(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryUnknownAloneSaysWhy: a workflow linted without Terraform (no
+// rendering of it followed) still gets a reason for its unknown verdicts.
+func TestSummaryUnknownAloneSaysWhy(t *testing.T) {
+	inModuleRoot(t)
+	_, out, errOut := runCLI(t, "", "lint", "--format", "json", "--no-terraform", "fixtures/deployments/vars-indirect/sync.asl.json")
+	var rep struct {
+		Summary []struct{ State, Verdict, Note string } `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s\n%s", err, out, errOut)
+	}
+	if len(rep.Summary) != 1 || rep.Summary[0].Verdict != "unknown" || !strings.Contains(rep.Summary[0].Note, "linted without Terraform") {
+		t.Errorf("summary %+v", rep.Summary)
+	}
+}
