@@ -2,6 +2,7 @@ package lint
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -20,7 +21,10 @@ var _ = register(&Rule{
 			"or a service integration (`arn:aws:states:::SERVICE:ACTION[.sync|.sync:2|.waitForTaskToken]`) its parts must be well formed: " +
 			"a function name of letters, digits, `-` and `_`; a qualifier `$LATEST`, a version or an alias; an action; a known integration pattern " +
 			"that the service supports, by AWS's table of optimized integrations (no `.sync` on `lambda`, `dynamodb`, `sqs`, `sns`, `events`, " +
-			"`apigateway` or any `aws-sdk:` integration; no `.waitForTaskToken` on `dynamodb`, `athena`, `batch`, `codebuild`, `glue`, ...). " +
+			"`apigateway` or any `aws-sdk:` integration; no `.waitForTaskToken` on `dynamodb`, `athena`, `batch`, `codebuild`, `glue`, ...); " +
+			"and an action the optimized integration has: `dynamodb` only `getItem`, `putItem`, `updateItem`, `deleteItem`; `lambda` and " +
+			"`apigateway` only `invoke`; `sqs` only `sendMessage`; `sns` only `publish`; `events` only `putEvents`; `states` only " +
+			"`startExecution` (other APIs go through `arn:aws:states:::aws-sdk:SERVICE:ACTION`). " +
 			"URIs stepshift does not recognise are `unknown-resource` warnings instead.",
 		Example: `"Resource": "arn:aws:lambda:us-east-1:123456789012:function:SyncGranule:"`,
 		Why:     "Step Functions rejects the definition (INVALID_RESOURCE) when the state machine is created or updated.",
@@ -73,6 +77,25 @@ var servicePatterns = map[string]map[string]bool{
 	"sns":              {"waitForTaskToken": true},
 	"sqs":              {"waitForTaskToken": true},
 	"states":           {"sync": true, "waitForTaskToken": true},
+}
+
+// serviceActions are the API actions of the optimized integrations whose
+// action list AWS closes ("Integrating optimized services with Step
+// Functions", Step Functions developer guide: "Only GetItem, PutItem,
+// UpdateItem, and DeleteItem API actions are available through optimized
+// integration" for DynamoDB; one action each for the others). Any other
+// action needs the AWS SDK integration (arn:aws:states:::aws-sdk:SERVICE:ACTION),
+// and Step Functions rejects the definition: the resource is not recognized.
+// Lower case, since the comparison ignores case. Services not listed are not
+// judged by action.
+var serviceActions = map[string][]string{
+	"apigateway": {"invoke"},
+	"dynamodb":   {"getitem", "putitem", "updateitem", "deleteitem"},
+	"events":     {"putevents"},
+	"lambda":     {"invoke"},
+	"sns":        {"publish"},
+	"sqs":        {"sendmessage"},
+	"states":     {"startexecution"},
 }
 
 // patternNames name the patterns as AWS's table does.
@@ -130,6 +153,10 @@ func resourceProblem(r *workflow.Resource) string {
 		if !integrationPatterns[r.Pattern] {
 			return "has an unknown integration pattern " + quote("."+r.Pattern) + " (want .sync, .sync:2 or .waitForTaskToken)"
 		}
+		if actions, closed := serviceActions[r.Service]; closed && !slices.Contains(actions, strings.ToLower(r.Action)) {
+			return "names an action the optimized " + r.Service + " integration does not have (it has " + strings.Join(actionNames(r.Service), ", ") +
+				"); call other APIs through the AWS SDK integration, arn:aws:states:::aws-sdk:" + r.Service + ":" + r.Action
+		}
 		kind := strings.TrimSuffix(r.Pattern, ":2")
 		if supported, known := servicePatterns[r.Service]; known && kind != "" && !supported[kind] {
 			name := "the " + r.Service + " integration"
@@ -144,4 +171,19 @@ func resourceProblem(r *workflow.Resource) string {
 		}
 	}
 	return ""
+}
+
+// actionNames spells a service's optimized actions as AWS's documentation
+// does (camelCase in the Resource ARN).
+func actionNames(service string) []string {
+	spelled := map[string]string{"getitem": "getItem", "putitem": "putItem", "updateitem": "updateItem", "deleteitem": "deleteItem",
+		"putevents": "putEvents", "sendmessage": "sendMessage", "startexecution": "startExecution"}
+	var names []string
+	for _, a := range serviceActions[service] {
+		if s, ok := spelled[a]; ok {
+			a = s
+		}
+		names = append(names, a)
+	}
+	return names
 }

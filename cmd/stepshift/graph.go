@@ -39,19 +39,11 @@ func init() {
 			"Several workflows print one after another (DOT: one digraph each; Mermaid: each after a %% comment\n" +
 			"naming it); --format markdown prints a document with a ```mermaid block per workflow.\n" +
 			"Exit codes: 0 drawn, 1 a workflow could not be drawn (it does not parse), 2 bad usage, 3 I/O error.",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: graphMermaid, Usage: "mermaid, dot or markdown"},
 			&cli.IntFlag{Name: "depth", Usage: "levels drawn: 1 collapses every Map and Parallel into its state, 2 draws their interiors but collapses the next level, ...; 0 draws all"},
 			&cli.BoolFlag{Name: "no-findings", Usage: "draw the definition only: no lint run, no colours"},
-			&cli.StringFlag{Name: "config", Usage: "configuration file (default: .stepshift.hcl found by walking up from the working folder)"},
-			&cli.BoolFlag{Name: "express", Usage: "lint as an Express state machine"},
-			&cli.StringFlag{Name: "stdin-filename", Value: "<stdin>", Usage: "the name shown for a workflow read from standard input (-)"},
-			&cli.StringFlag{Name: "tf-dir", Usage: "the Terraform deployment folder (default: the folder of each workflow, when it holds .tf files)"},
-			&cli.BoolFlag{Name: "no-terraform", Usage: "draw workflow files alone, without the Terraform around them"},
-			&cli.StringSliceFlag{Name: "var-file", Usage: "a Terraform variables file (repeatable), as terraform -var-file"},
-			&cli.StringSliceFlag{Name: "var", Usage: "a Terraform variable NAME=VALUE (repeatable), as terraform -var"},
-			&cli.StringFlag{Name: "tfstate", Usage: "terraform.tfstate or `terraform show -json` output with concrete values"},
-		},
+		}, inputFlags("draw")...),
 		Action: graphAction,
 	})
 }

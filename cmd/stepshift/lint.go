@@ -46,17 +46,25 @@ func lintFlags() []cli.Flag {
 		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "output format: " + strings.Join(report.Formats(), ", ")},
 		&cli.BoolFlag{Name: "no-color", Usage: "no ANSI colour even on a terminal (NO_COLOR is honoured too)"},
 		&cli.StringFlag{Name: "fail-on", Value: "error", Usage: "lowest severity that makes the exit code 1: error, warning or info"},
+		&cli.BoolFlag{Name: "summary", Usage: "print a per-workflow table of every Task's Lambda facts and verdict"},
+		&cli.StringFlag{Name: "today", Usage: "the date runtime deprecation rules compare with (YYYY-MM-DD; default today)"},
+	}, append(inputFlags("lint"), awsFlags()...)...)
+}
+
+// inputFlags are the flags of every command that reads workflows the way
+// lint does (lint, graph): configuration, standard input and the Terraform
+// deployment around them. verb says what the command does with a workflow.
+func inputFlags(verb string) []cli.Flag {
+	return []cli.Flag{
 		&cli.StringFlag{Name: "config", Usage: "configuration file (default: .stepshift.hcl found by walking up from the working folder)"},
 		&cli.BoolFlag{Name: "express", Usage: "lint as an Express state machine (no activities, .sync or .waitForTaskToken)"},
-		&cli.BoolFlag{Name: "summary", Usage: "print a per-workflow table of every Task's Lambda facts and verdict"},
 		&cli.StringFlag{Name: "stdin-filename", Value: "<stdin>", Usage: "the name reported for a workflow read from standard input (-)"},
 		&cli.StringFlag{Name: "tf-dir", Usage: "the Terraform deployment folder (default: the folder of each workflow, when it holds .tf files)"},
-		&cli.BoolFlag{Name: "no-terraform", Usage: "lint workflow files alone, without the Terraform around them"},
+		&cli.BoolFlag{Name: "no-terraform", Usage: verb + " workflow files alone, without the Terraform around them"},
 		&cli.StringSliceFlag{Name: "var-file", Usage: "a Terraform variables file (repeatable), as terraform -var-file"},
 		&cli.StringSliceFlag{Name: "var", Usage: "a Terraform variable NAME=VALUE (repeatable), as terraform -var"},
 		&cli.StringFlag{Name: "tfstate", Usage: "terraform.tfstate or `terraform show -json` output with concrete values"},
-		&cli.StringFlag{Name: "today", Usage: "the date runtime deprecation rules compare with (YYYY-MM-DD; default today)"},
-	}, awsFlags()...)
+	}
 }
 
 // lintRun is one invocation's inputs after flags are read.
