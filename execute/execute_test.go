@@ -117,7 +117,9 @@ func TestErrorMatchingRules(t *testing.T) {
 		{"custom error is a TaskFailed", `{}`, Outcome{Error: "Custom"}, Succeeded, "T,TaskFailed", ""},
 		{"States.Timeout is not a TaskFailed", `{}`, Outcome{Error: "States.Timeout"}, Succeeded, "T,All", ""},
 		{"States.Runtime is never caught", `{"a": "not an object"}`, Outcome{Return: 1.0}, Failed, "T", "States.Runtime"},
-		{"States.DataLimitExceeded is not caught by States.ALL", `{}`, Outcome{Return: strings.Repeat("x", MaxPayloadBytes)}, Failed, "T", "States.DataLimitExceeded"},
+		// A result over the limit is the task's own failure (AWS records a
+		// LambdaFunctionFailed), so catchers handle it; see TestTaskResultDataLimitIsCaught.
+		{"a task result over the limit is a task failure", `{}`, Outcome{Return: strings.Repeat("x", MaxPayloadBytes)}, Succeeded, "T,TaskFailed", ""},
 	}
 	for _, tc := range cases {
 		res := mustRun(t, def, tc.input, Options{Mocks: always(tc.out)})
@@ -277,6 +279,29 @@ func TestJSONataErrors(t *testing.T) {
 	res = mustRun(t, `{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": "{% 1 + %}", "End": true}}}`, `{}`, Options{})
 	if res.Error != "States.QueryEvaluationError" {
 		t.Errorf("a bad expression: %s %s", res.Error, res.Cause)
+	}
+}
+
+// TestTaskResultDataLimitIsCaught follows AWS's recorded executions in
+// localstack/localstack
+// tests/aws/services/stepfunctions/v2/error_handling/test_states_errors.snapshot.json
+// (test_task_lambda_catch_state_all_data_limit_exceeded_on_large_utf8_response
+// and the lambda:invoke variant): a States.ALL catcher handles a task result
+// over 256 KiB, and the cause names the resource, not the state.
+func TestTaskResultDataLimitIsCaught(t *testing.T) {
+	big := Outcome{Return: strings.Repeat("x", MaxPayloadBytes)}
+	for _, tc := range []struct{ resource, named string }{
+		{lambdaARN, lambdaARN},
+		{"arn:aws:states:::lambda:invoke", "lambda"},
+	} {
+		def := `{"StartAt": "InvokeLambda", "States": {"InvokeLambda": {"Type": "Task", "Resource": "` + tc.resource + `", "Next": "ProcessResult",
+		  "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "HandleGeneralError"}]},
+		  "ProcessResult": {"Type": "Pass", "End": true}, "HandleGeneralError": {"Type": "Pass", "End": true}}}`
+		res := mustRun(t, def, `{}`, Options{Mocks: always(big)})
+		want := map[string]any{"Error": "States.DataLimitExceeded", "Cause": "The state/task '" + tc.named + "' returned a result with a size exceeding the maximum number of bytes service limit."}
+		if res.Status != Succeeded || strings.Join(res.Path, ",") != "InvokeLambda,HandleGeneralError" || MarshalJSON(res.Output) != MarshalJSON(want) {
+			t.Errorf("%s: %s %s (%s) path %v output %s", tc.resource, res.Status, res.Error, res.Cause, res.Path, MarshalJSON(res.Output))
+		}
 	}
 }
 

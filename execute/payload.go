@@ -73,13 +73,13 @@ func (r *runner) dynamicValue(s *stateRun, expr string, input any, ctx contextFn
 	if isIntrinsic(expr) {
 		c, err := r.m.cache.intrinsic(expr)
 		if err != nil {
-			return nil, &execError{"States.IntrinsicFailure", s.prefix() + fmt.Sprintf("The intrinsic function '%s' in the field '%s' is invalid: %v", expr, key, err)}
+			return nil, &execError{Error: "States.IntrinsicFailure", Cause: s.prefix() + fmt.Sprintf("The intrinsic function '%s' in the field '%s' is invalid: %v", expr, key, err)}
 		}
 		v, err := c.eval(&intrinsicEnv{input: input, context: ctx, vars: s.vars, rand: r.rnd})
 		if err != nil {
 			var ie *intrinsicError
 			if errors.As(err, &ie) {
-				return nil, &execError{"States.IntrinsicFailure", s.prefix() + fmt.Sprintf("Invalid arguments in %s: %s", c.Name, ie.msg)}
+				return nil, &execError{Error: "States.IntrinsicFailure", Cause: s.prefix() + fmt.Sprintf("Invalid arguments in %s: %s", c.Name, ie.msg)}
 			}
 			return nil, s.runtimeErr("The JSONPath in '%s' specified for the field '%s' could not be found in the input '%s'", expr, key, MarshalJSON(input))
 		}
@@ -112,7 +112,7 @@ func (r *runner) jsonataTemplate(s *stateRun, tmpl any, states map[string]any, f
 		return nil, err
 	}
 	if !ok {
-		return nil, &execError{"States.QueryEvaluationError", s.prefix() + fmt.Sprintf("The JSONata expression of the field '%s' returned nothing (undefined)", field)}
+		return nil, &execError{Error: "States.QueryEvaluationError", Cause: s.prefix() + fmt.Sprintf("The JSONata expression of the field '%s' returned nothing (undefined)", field)}
 	}
 	return v, nil
 }
@@ -125,7 +125,7 @@ func (r *runner) jsonataValueOf(s *stateRun, tmpl any, states map[string]any, fi
 		}
 		v, ok, err := r.m.jsonata.eval(jsonataBody(t), states, s.vars, r.rnd)
 		if err != nil {
-			return nil, false, &execError{"States.QueryEvaluationError", s.prefix() + err.Error()}
+			return nil, false, &execError{Error: "States.QueryEvaluationError", Cause: s.prefix() + err.Error()}
 		}
 		return v, ok, nil
 	case map[string]any:

@@ -115,10 +115,17 @@ type Retry struct {
 // execError is a failure inside the run.
 type execError struct {
 	Error, Cause string
+	// taskFailure marks an error AWS reports as the task's own failure
+	// (LambdaFunctionFailed/TaskFailed), such as a task result over the size
+	// limit: Retry and Catch then handle it as any task error, States.ALL
+	// included (localstack/localstack
+	// tests/aws/services/stepfunctions/v2/error_handling/test_states_errors.snapshot.json,
+	// *_catch_state_all_data_limit_exceeded_*).
+	taskFailure bool
 }
 
 func (e *execError) terminal() bool {
-	return e.Error == "States.Runtime" || e.Error == "States.DataLimitExceeded"
+	return !e.taskFailure && (e.Error == "States.Runtime" || e.Error == "States.DataLimitExceeded")
 }
 
 // errHistoryLimit stops the run when the history quota is reached.
@@ -163,7 +170,7 @@ func (m *Machine) Run(input any, opts Options) (*Result, error) {
 	var out any
 	var eerr *execError
 	if size := jsonSize(input); size > MaxPayloadBytes {
-		eerr = &execError{"States.DataLimitExceeded", fmt.Sprintf("The execution input has a size of %d bytes, exceeding the maximum of %d bytes.", size, MaxPayloadBytes)}
+		eerr = &execError{Error: "States.DataLimitExceeded", Cause: fmt.Sprintf("The execution input has a size of %d bytes, exceeding the maximum of %d bytes.", size, MaxPayloadBytes)}
 	} else {
 		out, eerr = r.runScope(m.root, input, &scope{vars: map[string]any{}}, nil)
 	}
@@ -171,7 +178,7 @@ func (m *Machine) Run(input any, opts Options) (*Result, error) {
 		return nil, r.fatal
 	}
 	if errors.Is(r.fatal, errHistoryLimit) {
-		eerr = &execError{"States.Runtime", fmt.Sprintf("The execution reached the maximum number of history events (%d).", r.maxEvents)}
+		eerr = &execError{Error: "States.Runtime", Cause: fmt.Sprintf("The execution reached the maximum number of history events (%d).", r.maxEvents)}
 		r.maxEvents = -1
 	}
 	switch {
@@ -305,11 +312,11 @@ func (r *runner) runScope(sc *scopeDef, input any, vars *scope, item *mapItem) (
 	name := sc.startAt
 	for {
 		if r.fatal != nil {
-			return nil, &execError{"States.Runtime", "stopped"}
+			return nil, &execError{Error: "States.Runtime", Cause: "stopped"}
 		}
 		st, ok := sc.states[name]
 		if !ok {
-			return nil, &execError{"States.Runtime", fmt.Sprintf("The state '%s' does not exist in the state machine definition.", name)}
+			return nil, &execError{Error: "States.Runtime", Cause: fmt.Sprintf("The state '%s' does not exist in the state machine definition.", name)}
 		}
 		out, next, err := r.runState(st, input, vars)
 		if err != nil {
@@ -334,7 +341,7 @@ type stateRun struct {
 }
 
 func (s *stateRun) runtimeErr(format string, args ...any) *execError {
-	return &execError{"States.Runtime", s.prefix() + fmt.Sprintf(format, args...)}
+	return &execError{Error: "States.Runtime", Cause: s.prefix() + fmt.Sprintf(format, args...)}
 }
 
 func (s *stateRun) prefix() string {
@@ -368,11 +375,11 @@ func (r *runner) runState(st *stateDef, input any, vars *scope) (any, string, *e
 		return nil, "", err
 	}
 	if size := jsonSize(out); size > MaxPayloadBytes {
-		return nil, "", &execError{"States.DataLimitExceeded", fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)}
+		return nil, "", &execError{Error: "States.DataLimitExceeded", Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)}
 	}
 	r.event(st.Type+"StateExited", "stateExitedEventDetails", &StateDetails{Name: st.Name, Output: jsonText{out}, OutputDetails: notTruncated})
 	if r.m.timeout > 0 && r.clock > r.m.timeout {
-		return nil, "", &execError{"States.Timeout", ""}
+		return nil, "", &execError{Error: "States.Timeout", Cause: ""}
 	}
 	return out, next, nil
 }
@@ -585,7 +592,7 @@ func (r *runner) runChoice(s *stateRun) (any, string, *execError) {
 		return out, rule.next, err
 	}
 	if st.defaultNext == "" {
-		return nil, "", &execError{"States.NoChoiceMatched", "No Matches!"}
+		return nil, "", &execError{Error: "States.NoChoiceMatched", Cause: "No Matches!"}
 	}
 	out, err := r.finish(s, in, nil)
 	return out, st.defaultNext, err
@@ -594,7 +601,7 @@ func (r *runner) runChoice(s *stateRun) (any, string, *execError) {
 func (r *runner) ruleError(s *stateRun, err error) *execError {
 	var qe *queryError
 	if errors.As(err, &qe) {
-		return &execError{"States.QueryEvaluationError", s.prefix() + qe.msg}
+		return &execError{Error: "States.QueryEvaluationError", Cause: s.prefix() + qe.msg}
 	}
 	return s.runtimeErr("%v", err)
 }
@@ -693,7 +700,7 @@ func (r *runner) runFail(s *stateRun) *execError {
 				}
 				sv, isStr := v.(string)
 				if !isStr {
-					return &execError{"States.QueryEvaluationError", s.prefix() + fmt.Sprintf("The %s field must evaluate to a string but returned %s", key, MarshalJSON(v))}
+					return &execError{Error: "States.QueryEvaluationError", Cause: s.prefix() + fmt.Sprintf("The %s field must evaluate to a string but returned %s", key, MarshalJSON(v))}
 				}
 				*dst = sv
 			}
@@ -723,7 +730,7 @@ func (r *runner) runFail(s *stateRun) *execError {
 		}
 		*dst = str
 	}
-	return &execError{errName, cause}
+	return &execError{Error: errName, Cause: cause}
 }
 
 // jsonSize is the length of v's compact JSON text.

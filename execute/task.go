@@ -206,7 +206,7 @@ func (r *runner) timeouts(s *stateRun) (timeout, heartbeat float64, err *execErr
 				}
 				f, isNum := v.(float64)
 				if !isNum || f <= 0 {
-					return 0, 0, &execError{"States.QueryEvaluationError", s.prefix() + fmt.Sprintf("The %s field must evaluate to a positive integer but returned %s", key, MarshalJSON(v))}
+					return 0, 0, &execError{Error: "States.QueryEvaluationError", Cause: s.prefix() + fmt.Sprintf("The %s field must evaluate to a positive integer but returned %s", key, MarshalJSON(v))}
 				}
 				*dst = f
 			}
@@ -225,7 +225,7 @@ func (r *runner) runTask(s *stateRun) (any, *execError) {
 		return nil, err
 	}
 	if size := jsonSize(in); size > MaxPayloadBytes {
-		return nil, &execError{"States.DataLimitExceeded", fmt.Sprintf("The state/task '%s' has an input with a size exceeding the maximum number of bytes service limit.", st.Name)}
+		return nil, &execError{Error: "States.DataLimitExceeded", Cause: fmt.Sprintf("The state/task '%s' has an input with a size exceeding the maximum number of bytes service limit.", st.Name)}
 	}
 	timeout, heartbeat, err := r.timeouts(s)
 	if err != nil {
@@ -273,7 +273,7 @@ func (r *runner) runTask(s *stateRun) (any, *execError) {
 	}
 	if !ok {
 		r.fatal = &NoMockError{st.Name, call.Invocation}
-		return nil, &execError{"States.Runtime", "no mock"}
+		return nil, &execError{Error: "States.Runtime", Cause: "no mock"}
 	}
 	duration := out.Seconds
 	if out.Hang {
@@ -296,15 +296,24 @@ func (r *runner) runTask(s *stateRun) (any, *execError) {
 	}
 	if timedOut != "" {
 		r.event(kind+"TimedOut", lower+"TimedOutEventDetails", detail(map[string]any{"error": timedOut, "cause": ""}))
-		return nil, &execError{timedOut, ""}
+		return nil, &execError{Error: timedOut, Cause: ""}
 	}
 	if out.Error != "" {
 		r.event(kind+"Failed", lower+"FailedEventDetails", detail(map[string]any{"error": out.Error, "cause": out.Cause}))
-		return nil, &execError{out.Error, out.Cause}
+		return nil, &execError{Error: out.Error, Cause: out.Cause}
 	}
 	result := out.Return
 	if size := jsonSize(result); size > MaxPayloadBytes {
-		return nil, &execError{"States.DataLimitExceeded", fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)}
+		// AWS names the resource, not the state: the Lambda ARN, or the
+		// integration's service ("lambda" for lambda:invoke), and reports the
+		// failure as the task's.
+		name := st.resource
+		if kind == "Task" {
+			name = resourceType
+		}
+		cause := fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", name)
+		r.event(kind+"Failed", lower+"FailedEventDetails", detail(map[string]any{"error": "States.DataLimitExceeded", "cause": cause}))
+		return nil, &execError{Error: "States.DataLimitExceeded", Cause: cause, taskFailure: true}
 	}
 	r.event(kind+"Succeeded", lower+"SucceededEventDetails", detail(map[string]any{"output": jsonText{result}, "outputDetails": notTruncated}))
 	return r.afterResult(s, result)
@@ -344,20 +353,20 @@ func (r *runner) runMap(s *stateRun) (any, *execError) {
 	switch {
 	case st.raw["ItemReader"] != nil:
 		if r.opts.Mocks == nil {
-			return nil, &execError{"States.ItemReaderFailed", s.prefix() + "The ItemReader has no mocked response"}
+			return nil, &execError{Error: "States.ItemReaderFailed", Cause: s.prefix() + "The ItemReader has no mocked response"}
 		}
 		call := TaskCall{State: st.Name, Invocation: r.invocations[st.Name], Resource: fmt.Sprint(asMapAny(st.raw["ItemReader"])["Resource"]), Input: st.raw["ItemReader"]}
 		r.invocations[st.Name]++
 		out, ok := r.opts.Mocks.Mock(call)
 		if !ok {
-			return nil, &execError{"States.ItemReaderFailed", s.prefix() + fmt.Sprintf("No mocked response gives the items the ItemReader of '%s' reads", st.Name)}
+			return nil, &execError{Error: "States.ItemReaderFailed", Cause: s.prefix() + fmt.Sprintf("No mocked response gives the items the ItemReader of '%s' reads", st.Name)}
 		}
 		if out.Error != "" {
-			return nil, &execError{"States.ItemReaderFailed", out.Cause}
+			return nil, &execError{Error: "States.ItemReaderFailed", Cause: out.Cause}
 		}
 		arr, isArr := out.Return.([]any)
 		if !isArr {
-			return nil, &execError{"States.ItemReaderFailed", s.prefix() + "The mocked ItemReader response is not a JSON array"}
+			return nil, &execError{Error: "States.ItemReaderFailed", Cause: s.prefix() + "The mocked ItemReader response is not a JSON array"}
 		}
 		items = arr
 	case st.jsonata && st.raw["Items"] != nil:
@@ -367,13 +376,13 @@ func (r *runner) runMap(s *stateRun) (any, *execError) {
 		}
 		arr, isArr := v.([]any)
 		if !isArr {
-			return nil, &execError{"States.QueryEvaluationError", s.prefix() + fmt.Sprintf("The Items field must evaluate to a JSON array but returned %s", MarshalJSON(v))}
+			return nil, &execError{Error: "States.QueryEvaluationError", Cause: s.prefix() + fmt.Sprintf("The Items field must evaluate to a JSON array but returned %s", MarshalJSON(v))}
 		}
 		items = arr
 	case st.jsonata:
 		arr, isArr := in.([]any)
 		if !isArr {
-			return nil, &execError{"States.QueryEvaluationError", s.prefix() + "The Map state's input must be a JSON array when Items is not set"}
+			return nil, &execError{Error: "States.QueryEvaluationError", Cause: s.prefix() + "The Map state's input must be a JSON array when Items is not set"}
 		}
 		items = arr
 	default:
@@ -463,7 +472,7 @@ func (r *runner) runMap(s *stateRun) (any, *execError) {
 		}
 		if exceeded {
 			r.event("MapStateFailed", "", nil)
-			return nil, &execError{"States.ExceedToleratedFailureThreshold", "The specified tolerated failure threshold was exceeded"}
+			return nil, &execError{Error: "States.ExceedToleratedFailureThreshold", Cause: "The specified tolerated failure threshold was exceeded"}
 		}
 	}
 	r.event("MapStateSucceeded", "", nil)
