@@ -609,7 +609,7 @@ func fnMathRandom(name string, args []any, env *intrinsicEnv) (any, error) {
 	if err := wantArgs(name, args, 2, 3); err != nil {
 		return nil, err
 	}
-	bounds, err := argInts(name, args, 2)
+	bounds, err := argInts(name, roundHalfUp(args), 2)
 	if err != nil {
 		return nil, err
 	}
@@ -628,11 +628,28 @@ func fnMathRandom(name string, args []any, env *intrinsicEnv) (any, error) {
 	return float64(start + int(r.intn(uint64(end-start)))), nil
 }
 
+// roundHalfUp rounds each fractional number argument as Java's Math.round
+// does (half up: 1.5 -> 2, -1.5 -> -1): AWS accepts fractional operands of
+// MathAdd and MathRandom and rounds them first. Recorded in
+// localstack/localstack
+// tests/aws/services/stepfunctions/v2/intrinsic_functions/test_math_operations.snapshot.json
+// (1.5 + 1.51 = 4, -1.49 + -1.5 = -2, -2.5 + 0 = -2; MathRandom(12.5, 44.51) succeeds).
+func roundHalfUp(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		if f, ok := a.(float64); ok && !isInteger(f) {
+			a = math.Floor(f + 0.5)
+		}
+		out[i] = a
+	}
+	return out
+}
+
 func fnMathAdd(name string, args []any, _ *intrinsicEnv) (any, error) {
 	if err := wantArgs(name, args, 2); err != nil {
 		return nil, err
 	}
-	n, err := argInts(name, args, 2)
+	n, err := argInts(name, roundHalfUp(args), 2)
 	if err != nil {
 		return nil, err
 	}
