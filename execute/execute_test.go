@@ -273,8 +273,14 @@ func TestJSONataErrors(t *testing.T) {
 	}
 	def = `{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": {"a": "{% $states.input.x %}", "b": "{% $states.input.missing %}", "n": "{% null %}"}, "End": true}}}`
 	res = mustRun(t, def, `{"x": [1, {"y": null}]}`, Options{})
-	if res.Status != Succeeded || MarshalJSON(res.Output) != `{"a":[1,{"y":null}],"n":null}` {
-		t.Errorf("undefined members are left out, null kept: %s %s", MarshalJSON(res.Output), res.Cause)
+	wantCause := "An error occurred while executing the state 'P' (entered at the event id #2). The JSONata expression '$states.input.missing' specified for the field 'Output/b' returned nothing (undefined)."
+	if res.Error != "States.QueryEvaluationError" || res.Cause != wantCause {
+		t.Errorf("an undefined member fails the state: %s %s", res.Error, res.Cause)
+	}
+	def = `{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": {"a": "{% $states.input.x %}", "n": ["{% null %}", 2]}, "End": true}}}`
+	res = mustRun(t, def, `{"x": [1, {"y": null}]}`, Options{})
+	if res.Status != Succeeded || MarshalJSON(res.Output) != `{"a":[1,{"y":null}],"n":[null,2]}` {
+		t.Errorf("null is kept: %s %s", MarshalJSON(res.Output), res.Cause)
 	}
 	res = mustRun(t, `{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": "{% 1 + %}", "End": true}}}`, `{}`, Options{})
 	if res.Error != "States.QueryEvaluationError" {

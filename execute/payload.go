@@ -104,56 +104,51 @@ func (r *runner) dynamicValue(s *stateRun, expr string, input any, ctx contextFn
 }
 
 // jsonataTemplate evaluates a JSONata field: every string "{% expr %}" inside
-// it is replaced by the expression's value; an object member whose
-// expression is undefined is left out.
+// it is replaced by the expression's value. An expression that is undefined,
+// at the top or inside an object or array, fails the state with
+// States.QueryEvaluationError naming the expression and where it was written
+// ("Output", "Arguments/Input/pushLocation", "Output/list[1]"), as AWS does:
+// "The JSONata expression '$states.input.pushLocation' specified for the
+// field 'Arguments/Input/pushLocation' returned nothing (undefined)." (an
+// AWS execution's cause quoted in a public repository; see
+// fixtures/execute/recorded_jsonata_undefined.test.json).
 func (r *runner) jsonataTemplate(s *stateRun, tmpl any, states map[string]any, field string) (any, *execError) {
-	v, ok, err := r.jsonataValueOf(s, tmpl, states, field)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, &execError{Error: "States.QueryEvaluationError", Cause: s.prefix() + fmt.Sprintf("The JSONata expression of the field '%s' returned nothing (undefined)", field)}
-	}
-	return v, nil
-}
-
-func (r *runner) jsonataValueOf(s *stateRun, tmpl any, states map[string]any, field string) (any, bool, *execError) {
 	switch t := tmpl.(type) {
 	case string:
 		if !isJSONataTemplate(t) {
-			return t, true, nil
+			return t, nil
 		}
-		v, ok, err := r.m.jsonata.eval(jsonataBody(t), states, s.vars, r.rnd)
+		body := jsonataBody(t)
+		v, ok, err := r.m.jsonata.eval(body, states, s.vars, r.rnd)
 		if err != nil {
-			return nil, false, &execError{Error: "States.QueryEvaluationError", Cause: s.prefix() + err.Error()}
+			return nil, &execError{Error: "States.QueryEvaluationError", Cause: s.prefix() + err.Error()}
 		}
-		return v, ok, nil
+		if !ok {
+			return nil, &execError{Error: "States.QueryEvaluationError", Cause: s.prefix() + fmt.Sprintf("The JSONata expression '%s' specified for the field '%s' returned nothing (undefined).", body, field)}
+		}
+		return v, nil
 	case map[string]any:
 		out := make(map[string]any, len(t))
 		for k, v := range t {
-			val, ok, err := r.jsonataValueOf(s, v, states, field)
+			val, err := r.jsonataTemplate(s, v, states, field+"/"+k)
 			if err != nil {
-				return nil, false, err
+				return nil, err
 			}
-			if ok {
-				out[k] = val
-			}
+			out[k] = val
 		}
-		return out, true, nil
+		return out, nil
 	case []any:
-		out := make([]any, 0, len(t))
-		for _, v := range t {
-			val, ok, err := r.jsonataValueOf(s, v, states, field)
+		out := make([]any, len(t))
+		for i, v := range t {
+			val, err := r.jsonataTemplate(s, v, states, fmt.Sprintf("%s[%d]", field, i))
 			if err != nil {
-				return nil, false, err
+				return nil, err
 			}
-			if ok {
-				out = append(out, val)
-			}
+			out[i] = val
 		}
-		return out, true, nil
+		return out, nil
 	}
-	return tmpl, true, nil
+	return tmpl, nil
 }
 
 // parseCache keeps each path and intrinsic call of a payload template parsed
