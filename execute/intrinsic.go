@@ -422,6 +422,12 @@ func fnStringToJSON(name string, args []any, _ *intrinsicEnv) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// AWS turns an empty or blank string into null rather than failing
+	// (localstack/localstack
+	// tests/aws/services/stepfunctions/v2/intrinsic_functions/test_json_manipulation.snapshot.json).
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
 	v, perr := ParseJSON([]byte(s))
 	if perr != nil {
 		return nil, intrinsicFailf("The function %s could not parse %q as JSON: %v", name, s, perr)
