@@ -57,7 +57,7 @@ func TestRetryBackoffAndMaxDelay(t *testing.T) {
 	if res.Seconds != 13 || res.Status != Succeeded || strings.Join(res.Path, ",") != "T,Caught" {
 		t.Errorf("got %s after %gs, path %v", res.Status, res.Seconds, res.Path)
 	}
-	if out := MarshalJSON(res.Output); out != `{"Cause":"c","Error":"Boom"}` {
+	if out := MarshalJSON(res.Output); out != `{"Error":"Boom","Cause":"c"}` {
 		t.Errorf("catch output %s (the error output replaces the input when ResultPath is absent)", out)
 	}
 }
@@ -214,7 +214,7 @@ func TestMapToleratedFailures(t *testing.T) {
 	    "T": {"Type": "Task", "Resource": "` + lambdaARN + `", "End": true}}}, "End": true}}}`
 	oneFails := sequence(Outcome{Return: "a"}, Outcome{Error: "Bad", Cause: "b"}, Outcome{Return: "c"})
 	res := mustRun(t, def, `[1, 2, 3]`, Options{Mocks: oneFails})
-	if res.Status != Succeeded || MarshalJSON(res.Output) != `["a",{"Cause":"b","Error":"Bad"},"c"]` {
+	if res.Status != Succeeded || MarshalJSON(res.Output) != `["a",{"Error":"Bad","Cause":"b"},"c"]` {
 		t.Errorf("one tolerated failure: %s %s %s", res.Status, MarshalJSON(res.Output), res.Cause)
 	}
 	twoFail := sequence(Outcome{Error: "Bad"}, Outcome{Error: "Bad"}, Outcome{Return: "c"})
@@ -304,6 +304,10 @@ func TestTaskResultDataLimitIsCaught(t *testing.T) {
 		  "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "HandleGeneralError"}]},
 		  "ProcessResult": {"Type": "Pass", "End": true}, "HandleGeneralError": {"Type": "Pass", "End": true}}}`
 		res := mustRun(t, def, `{}`, Options{Mocks: always(big)})
+		// AWS prints the error output Error first, then Cause.
+		if out := MarshalJSON(res.Output); !strings.HasPrefix(out, `{"Error":"States.DataLimitExceeded","Cause":"The state/task`) {
+			t.Errorf("%s: error output printed as %s", tc.resource, out)
+		}
 		want := map[string]any{"Error": "States.DataLimitExceeded", "Cause": "The state/task '" + tc.named + "' returned a result with a size exceeding the maximum number of bytes service limit."}
 		if res.Status != Succeeded || strings.Join(res.Path, ",") != "InvokeLambda,HandleGeneralError" || MarshalJSON(res.Output) != MarshalJSON(want) {
 			t.Errorf("%s: %s %s (%s) path %v output %s", tc.resource, res.Status, res.Error, res.Cause, res.Path, MarshalJSON(res.Output))

@@ -56,7 +56,7 @@ func writeJSON(b *bytes.Buffer, v any) {
 		b.WriteByte(']')
 	case map[string]any:
 		b.WriteByte('{')
-		for i, k := range slices.Sorted(maps.Keys(x)) {
+		for i, k := range memberOrder(x) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
@@ -74,6 +74,21 @@ func writeJSON(b *bytes.Buffer, v any) {
 		}
 		b.Write(out)
 	}
+}
+
+// memberOrder is the order writeJSON prints an object's members in. Values
+// are Go maps, which forget the written order AWS keeps, so members print
+// sorted — except the error output Step Functions builds itself, which AWS
+// prints as {"Error": ..., "Cause": ...} (localstack/localstack
+// tests/aws/services/stepfunctions/v2/error_handling/test_states_errors.snapshot.json,
+// TaskStateExited output).
+func memberOrder(m map[string]any) []string {
+	if _, hasCause := m["Cause"]; hasCause && len(m) == 2 {
+		if _, hasError := m["Error"]; hasError {
+			return []string{"Error", "Cause"}
+		}
+	}
+	return slices.Sorted(maps.Keys(m))
 }
 
 func writeString(b *bytes.Buffer, s string) {
