@@ -408,3 +408,17 @@ func TestMapItemReaderAndBatcher(t *testing.T) {
 		t.Errorf("no items mocked: %s %s", res.Status, res.Error)
 	}
 }
+
+// TestJSONataStringPrecision: AWS runs JSONata 2.0.6, whose $string keeps 15
+// significant digits of a fractional number (jsonata-js functions.js,
+// Number(val.toPrecision(15))), so 0.1 + 0.2 prints as "0.3".
+func TestJSONataStringPrecision(t *testing.T) {
+	def := `{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": {
+	  "sum": "{% $string(0.1 + 0.2) %}", "nested": "{% $string($states.input) %}", "int": "{% $string(5) %}",
+	  "str": "{% $string('x') %}", "null": "{% $string(null) %}", "path": "{% $states.input.t[0].$string() %}"}, "End": true}}}`
+	res := mustRun(t, def, `{"t": [1.23456789012345678, {"u": 0.30000000000000004}]}`, Options{})
+	want := `{"int":"5","nested":"{\"t\":[1.23456789012346,{\"u\":0.3}]}","null":"null","path":"1.23456789012346","str":"x","sum":"0.3"}`
+	if got := MarshalJSON(res.Output); res.Status != Succeeded || got != want {
+		t.Errorf("got %s %s %s", res.Status, got, res.Cause)
+	}
+}

@@ -4,9 +4,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
 	jsonata "github.com/blues/jsonata-go"
+	"github.com/blues/jsonata-go/jtypes"
 )
 
 // queryError is a JSONata expression that failed: States.QueryEvaluationError.
@@ -128,6 +131,11 @@ func awsJSONataFunctions(r *rng) map[string]jsonata.Extension {
 			h.Write([]byte(s))
 			return hex.EncodeToString(h.Sum(nil)), nil
 		}},
+		// $string as JSONata 2.0.6 (the version AWS runs) defines it: a
+		// fractional number keeps 15 significant digits, so
+		// $string(0.1 + 0.2) is "0.3" (jsonata-js functions.js
+		// Number(val.toPrecision(15)); the Go library leaves this as a TODO).
+		"string": {Func: jsonataString, UndefinedHandler: jtypes.ArgUndefined(0), EvalContextHandler: jtypes.ArgCountEquals(0)},
 		"random": {Func: func() float64 { return r.float() }},
 		"uuid":   {Func: func() string { return r.uuid() }},
 		"parse": {Func: func(s string) (any, error) {
@@ -138,4 +146,48 @@ func awsJSONataFunctions(r *rng) map[string]jsonata.Extension {
 			return jsonataValue(v), nil
 		}},
 	}
+}
+
+// jsonataString is JSONata's $string: a string unchanged, a function "",
+// anything else its JSON text with fractional numbers cut to 15
+// significant digits.
+func jsonataString(v any) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case jtypes.Callable:
+		return "", nil
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return "", fmt.Errorf("attempting to invoke string function on Infinity or NaN")
+		}
+	}
+	return MarshalJSON(precision15(normalize(v))), nil
+}
+
+func precision15(v any) any {
+	switch x := v.(type) {
+	case float64:
+		if isInteger(x) {
+			return x
+		}
+		r, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 15, 64), 64)
+		if err != nil {
+			return x
+		}
+		return r
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = precision15(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = precision15(e)
+		}
+		return out
+	}
+	return v
 }
