@@ -422,3 +422,19 @@ func TestJSONataStringPrecision(t *testing.T) {
 		t.Errorf("got %s %s %s", res.Status, got, res.Cause)
 	}
 }
+
+// TestChoiceConditionUndefined: an undefined Condition is named like every
+// undefined JSONata field, by its place in the state.
+func TestChoiceConditionUndefined(t *testing.T) {
+	def := `{"QueryLanguage": "JSONata", "StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [
+	  {"Condition": "{% $states.input.a = 1 %}", "Next": "D"}, {"Condition": "{% $states.input.nope %}", "Next": "D"}], "Default": "D"},
+	  "D": {"Type": "Succeed"}}}`
+	res := mustRun(t, def, `{"a": 2}`, Options{})
+	want := "An error occurred while executing the state 'C' (entered at the event id #2). The JSONata expression '$states.input.nope' specified for the field 'Choices[1]/Condition' returned nothing (undefined)."
+	if res.Error != "States.QueryEvaluationError" || res.Cause != want {
+		t.Errorf("got %s %s", res.Error, res.Cause)
+	}
+	if res := mustRun(t, def, `{"a": 1}`, Options{}); res.Status != Succeeded {
+		t.Errorf("the first rule matches before the undefined one is evaluated: %s %s", res.Status, res.Cause)
+	}
+}

@@ -560,17 +560,20 @@ func (r *runner) runChoice(s *stateRun) (any, string, *execError) {
 	}
 	env := &choiceEnv{input: in, context: r.ctx(s, nil), vars: s.vars}
 	states := r.statesVar(s, s.rawInput, nil, false, nil)
+	ruleIdx := 0
 	env.jsonata = func(expr string) (any, error) {
 		if !isJSONataTemplate(expr) {
 			return nil, &queryError{fmt.Sprintf("The Condition '%s' is not a JSONata expression ({%% ... %%})", expr)}
 		}
 		v, ok, err := r.m.jsonata.eval(jsonataBody(expr), states, s.vars, r.rnd)
 		if err == nil && !ok {
-			return nil, &queryError{fmt.Sprintf("The JSONata expression '%s' returned nothing", jsonataBody(expr))}
+			// Named as every undefined JSONata field is (see jsonataTemplate).
+			return nil, &queryError{fmt.Sprintf("The JSONata expression '%s' specified for the field 'Choices[%d]/Condition' returned nothing (undefined).", jsonataBody(expr), ruleIdx)}
 		}
 		return v, err
 	}
-	for _, rule := range st.choices {
+	for i, rule := range st.choices {
+		ruleIdx = i
 		ok, merr := rule.match(env)
 		if merr != nil {
 			return nil, "", r.ruleError(s, merr)
