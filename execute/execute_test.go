@@ -438,3 +438,22 @@ func TestChoiceConditionUndefined(t *testing.T) {
 		t.Errorf("the first rule matches before the undefined one is evaluated: %s %s", res.Status, res.Cause)
 	}
 }
+
+// TestJSONataFieldNamesInRulesAndCatchers: a Choice rule's or a catcher's own
+// Output and Assign are named under the rule or catcher.
+func TestJSONataFieldNamesInRulesAndCatchers(t *testing.T) {
+	def := `{"QueryLanguage": "JSONata", "StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [
+	  {"Condition": "{% false %}", "Next": "D"}, {"Condition": "{% true %}", "Next": "D", "Output": {"v": "{% $states.input.nope %}"}}]},
+	  "D": {"Type": "Succeed"}}}`
+	res := mustRun(t, def, `{}`, Options{})
+	if !strings.HasSuffix(res.Cause, "specified for the field 'Choices[1]/Output/v' returned nothing (undefined).") {
+		t.Errorf("choice rule: %s %s", res.Error, res.Cause)
+	}
+	def = `{"QueryLanguage": "JSONata", "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "` + lambdaARN + `", "End": true,
+	  "Catch": [{"ErrorEquals": ["Other"], "Next": "D"}, {"ErrorEquals": ["States.ALL"], "Next": "D", "Assign": {"x": "{% $states.input.nope %}"}}]},
+	  "D": {"Type": "Succeed"}}}`
+	res = mustRun(t, def, `{}`, Options{Mocks: always(Outcome{Error: "Boom"})})
+	if !strings.HasSuffix(res.Cause, "specified for the field 'Catch[1]/Assign/x' returned nothing (undefined).") {
+		t.Errorf("catcher: %s %s", res.Error, res.Cause)
+	}
+}

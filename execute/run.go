@@ -412,15 +412,18 @@ func (r *runner) effectiveInput(s *stateRun) (any, *execError) {
 // outputAndAssign evaluates a JSONata Output, when there is one (else the
 // value is out), and Assign against the same $states: a state, a Choice
 // rule and a Catcher do the same.
-func (r *runner) outputAndAssign(s *stateRun, hasOutput bool, output, assign any, states map[string]any, out any) (any, *execError) {
+// outputAndAssign evaluates a JSONata Output and Assign; prefix places them
+// in the state for error causes ("" for the state's own, "Choices[1]/" or
+// "Catch[0]/" for a rule's or catcher's).
+func (r *runner) outputAndAssign(s *stateRun, prefix string, hasOutput bool, output, assign any, states map[string]any, out any) (any, *execError) {
 	if hasOutput {
-		v, err := r.jsonataTemplate(s, output, states, "Output")
+		v, err := r.jsonataTemplate(s, output, states, prefix+"Output")
 		if err != nil {
 			return nil, err
 		}
 		out = v
 	}
-	if err := r.assign(s, assign, states, nil); err != nil {
+	if err := r.assign(s, prefix, assign, states, nil); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -439,10 +442,10 @@ func (r *runner) finish(s *stateRun, result any, item *mapItem) (any, *execError
 		if st.Type == "Pass" && !st.hasOutput {
 			out = s.rawInput
 		}
-		return r.outputAndAssign(s, st.hasOutput, st.output, st.assign, states, out)
+		return r.outputAndAssign(s, "", st.hasOutput, st.output, st.assign, states, out)
 	}
 	if st.assign != nil {
-		if err := r.assign(s, st.assign, nil, result); err != nil {
+		if err := r.assign(s, "", st.assign, nil, result); err != nil {
 			return nil, err
 		}
 	}
@@ -482,7 +485,7 @@ func (r *runner) outputPath(s *stateRun, out any) (any, *execError) {
 
 // assign evaluates Assign and stores the variables in the state's scope. In
 // JSONPath states "$" is the state's result; in JSONata states $states is bound.
-func (r *runner) assign(s *stateRun, assign any, states map[string]any, result any) *execError {
+func (r *runner) assign(s *stateRun, prefix string, assign any, states map[string]any, result any) *execError {
 	m, ok := assign.(map[string]any)
 	if !ok || len(m) == 0 {
 		return nil
@@ -490,7 +493,7 @@ func (r *runner) assign(s *stateRun, assign any, states map[string]any, result a
 	var v any
 	var err *execError
 	if s.st.jsonata {
-		v, err = r.jsonataTemplate(s, m, states, "Assign")
+		v, err = r.jsonataTemplate(s, m, states, prefix+"Assign")
 	} else {
 		v, err = r.payload(s, m, result, nil, "Assign")
 	}
@@ -582,13 +585,13 @@ func (r *runner) runChoice(s *stateRun) (any, string, *execError) {
 			continue
 		}
 		if st.jsonata {
-			out, err := r.outputAndAssign(s, rule.hasOut, rule.output, rule.assign, states, s.rawInput)
+			out, err := r.outputAndAssign(s, fmt.Sprintf("Choices[%d]/", i), rule.hasOut, rule.output, rule.assign, states, s.rawInput)
 			if err != nil {
 				return nil, "", err
 			}
 			return out, rule.next, nil
 		}
-		if err := r.assign(s, rule.assign, nil, in); err != nil {
+		if err := r.assign(s, "", rule.assign, nil, in); err != nil {
 			return nil, "", err
 		}
 		out, err := r.outputPath(s, in)

@@ -77,7 +77,7 @@ func (r *runner) runWithRetry(s *stateRun) (any, string, *execError) {
 		if retried {
 			continue
 		}
-		for _, c := range st.catch {
+		for ci, c := range st.catch {
 			if !matches(c.errors, err) {
 				continue
 			}
@@ -86,13 +86,13 @@ func (r *runner) runWithRetry(s *stateRun) (any, string, *execError) {
 			var out any
 			if st.jsonata {
 				states := r.statesVar(s, s.rawInput, nil, false, errOut)
-				v, oerr := r.outputAndAssign(s, c.hasOutput, c.output, c.assign, states, errOut)
+				v, oerr := r.outputAndAssign(s, fmt.Sprintf("Catch[%d]/", ci), c.hasOutput, c.output, c.assign, states, errOut)
 				if oerr != nil {
 					return nil, "", oerr
 				}
 				out = v
 			} else {
-				if aerr := r.assign(s, c.assign, nil, errOut); aerr != nil {
+				if aerr := r.assign(s, "", c.assign, nil, errOut); aerr != nil {
 					return nil, "", aerr
 				}
 				switch {
