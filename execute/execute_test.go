@@ -457,3 +457,19 @@ func TestJSONataFieldNamesInRulesAndCatchers(t *testing.T) {
 		t.Errorf("catcher: %s %s", res.Error, res.Cause)
 	}
 }
+
+// TestJSONataEmptyArrayPath: JSONata 2.0.6 (what AWS runs) returns the empty
+// array a plain path leads to; the Go library reports it undefined, which
+// would now fail the field.
+func TestJSONataEmptyArrayPath(t *testing.T) {
+	def := `{"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Pass", "Assign": {"list": "{% $states.input.arr %}"}, "Next": "P"},
+	  "P": {"Type": "Pass", "Output": {"v": "{% $list %}", "w": "{% $states.input.deep.arr %}", "n": "{% $count($states.input.arr) %}"}, "End": true}}}`
+	res := mustRun(t, def, `{"arr": [], "deep": {"arr": []}}`, Options{})
+	if got := MarshalJSON(res.Output); res.Status != Succeeded || got != `{"n":0,"v":[],"w":[]}` {
+		t.Errorf("got %s %s %s", res.Status, got, res.Cause)
+	}
+	res = mustRun(t, def, `{"deep": {}}`, Options{})
+	if res.Error != "States.QueryEvaluationError" {
+		t.Errorf("a missing member is still undefined: %s %s", res.Status, res.Cause)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -58,6 +59,9 @@ func (c *jsonataCache) eval(expr string, states map[string]any, vars *scope, r *
 	}
 	v, err := evalSafely(&cp)
 	if errors.Is(err, jsonata.ErrUndefined) {
+		if arr, ok := emptyArrayAt(expr, states, vars); ok {
+			return arr, true, nil
+		}
 		return nil, false, nil
 	}
 	if err != nil {
@@ -190,4 +194,41 @@ func precision15(v any) any {
 		return out
 	}
 	return v
+}
+
+// simplePath is a JSONata path of plain names from a variable: $states.input.items.
+var simplePath = regexp.MustCompile(`^\$([A-Za-z_][A-Za-z0-9_]*)((?:\.[A-Za-z_][A-Za-z0-9_]*)*)$`)
+
+// emptyArrayAt answers for a plain path the Go library finds undefined
+// although it leads to an array with no values (such as []): JSONata 2.0.6,
+// which AWS runs, returns that array ($states.input.items on {"items": []}
+// is []), while the library flattens it away.
+func emptyArrayAt(expr string, states map[string]any, vars *scope) (any, bool) {
+	m := simplePath.FindStringSubmatch(strings.TrimSpace(expr))
+	if m == nil {
+		return nil, false
+	}
+	var cur any
+	if m[1] == "states" {
+		cur = states
+	} else {
+		found := false
+		for s := vars; s != nil && !found; s = s.parent {
+			cur, found = s.vars[m[1]]
+		}
+		if !found {
+			return nil, false
+		}
+	}
+	for _, name := range strings.Split(m[2], ".")[1:] {
+		obj, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = obj[name]; !ok {
+			return nil, false
+		}
+	}
+	arr, ok := cur.([]any)
+	return arr, ok
 }
