@@ -473,3 +473,15 @@ func TestJSONataEmptyArrayPath(t *testing.T) {
 		t.Errorf("a missing member is still undefined: %s %s", res.Status, res.Cause)
 	}
 }
+
+// TestJSONataType: $type names JSON null "null" as JSONata does.
+func TestJSONataType(t *testing.T) {
+	def := `{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": {
+	  "n": "{% $type($states.input.n) %}", "a": "{% $type($states.input.a) %}", "o": "{% $type($states.input) %}",
+	  "s": "{% $type('x') %}", "b": "{% $type(true) %}", "x": "{% $type(1.5) %}", "f": "{% $type($sum) %}"}, "End": true}}}`
+	res := mustRun(t, def, `{"n": null, "a": [1]}`, Options{})
+	want := `{"a":"array","b":"boolean","f":"function","n":"null","o":"object","s":"string","x":"number"}`
+	if got := MarshalJSON(res.Output); got != want {
+		t.Errorf("got %s %s", got, res.Cause)
+	}
+}

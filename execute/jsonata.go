@@ -140,6 +140,8 @@ func awsJSONataFunctions(r *rng) map[string]jsonata.Extension {
 		// $string(0.1 + 0.2) is "0.3" (jsonata-js functions.js
 		// Number(val.toPrecision(15)); the Go library leaves this as a TODO).
 		"string": {Func: jsonataString, UndefinedHandler: jtypes.ArgUndefined(0), EvalContextHandler: jtypes.ArgCountEquals(0)},
+		// $type must know how JSON null is bound here (jsonataNull).
+		"type":   {Func: jsonataType, UndefinedHandler: jtypes.ArgUndefined(0)},
 		"random": {Func: func() float64 { return r.float() }},
 		"uuid":   {Func: func() string { return r.uuid() }},
 		"parse": {Func: func(s string) (any, error) {
@@ -231,4 +233,25 @@ func emptyArrayAt(expr string, states map[string]any, vars *scope) (any, bool) {
 	}
 	arr, ok := cur.([]any)
 	return arr, ok
+}
+
+// jsonataType is JSONata's $type: "null", "number", "string", "boolean",
+// "array", "object" or "function".
+func jsonataType(v any) string {
+	if _, ok := v.(jtypes.Callable); ok {
+		return "function"
+	}
+	switch normalize(v).(type) {
+	case nil:
+		return "null"
+	case float64:
+		return "number"
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case []any:
+		return "array"
+	}
+	return "object"
 }
