@@ -39,6 +39,11 @@ const (
 // "['name']", "[*]", "[a,b]", "[start:end:step]", "[?(filter)]" and
 // "[(expression)]". A nil result means the path is well formed.
 func ParsePath(s string, kind PathKind) *PathError {
+	// Jayway's PathCompiler, which AWS parses paths with, trims blanks off
+	// the path before reading it, so "$$.Execution.Name " (a deployed
+	// aws-samples workflow) is "$$.Execution.Name". Only trailing spaces
+	// are dropped: a path must still start with "$".
+	s = strings.TrimRight(s, " ")
 	if s == "" {
 		return pathErrorf(0, "empty path; a path starts with \"$\"")
 	}

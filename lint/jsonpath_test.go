@@ -49,6 +49,10 @@ func TestPathDialect(t *testing.T) {
 		{"$.[0]", true, true, "aws-samples"},
 		{"$.['a b']", true, true, "Jayway grammar"},
 		{"$.detail.[*]", true, false, "Jayway grammar"},
+		// Jayway trims the path before compiling it: trailing spaces are dropped.
+		{"$$.Execution.Name ", true, false, "aws-samples"},
+		{"$.a  ", true, true, "Jayway grammar"},
+		{"$.a. ", false, false, "ends with a dot once trimmed"},
 		{"$.detail-type", true, true, "EventBridge events"},
 		{"$['detail-type']", true, true, "EventBridge events"},
 		// Jayway's path functions parse (they fail at run time, not at validation).
