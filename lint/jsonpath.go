@@ -154,6 +154,11 @@ func parseBracket(s string, open int, kind PathKind) (int, *PathError) {
 		}
 		return nil
 	}
+	// Jayway reads the first significant character after "[", so
+	// "[ 'a' ]" and "[ * ]" are "['a']" and "[*]".
+	if j := skipBlank(s, i); j < len(s) && (s[j] == '\'' || s[j] == '"' || s[j] == '*') {
+		i = j
+	}
 	switch c := s[i]; {
 	case c == '?' || c == '(':
 		if err := definiteOnly("a filter or script expression"); err != nil {
@@ -180,10 +185,10 @@ func parseBracket(s string, open int, kind PathKind) (int, *PathError) {
 		if err := definiteOnly("\"[*]\""); err != nil {
 			return 0, err
 		}
-		if i+1 >= len(s) || s[i+1] != ']' {
-			return 0, pathErrorf(i+1, "expected \"]\" after \"*\"")
+		if i = skipBlank(s, i+1); i >= len(s) || s[i] != ']' {
+			return 0, pathErrorf(i, "expected \"]\" after \"*\"")
 		}
-		return i + 2, nil
+		return i + 1, nil
 	case c == '\'' || c == '"':
 		n := 0
 		for {

@@ -53,6 +53,12 @@ func TestPathDialect(t *testing.T) {
 		{"$$.Execution.Name ", true, false, "aws-samples"},
 		{"$.a  ", true, true, "Jayway grammar"},
 		{"$.a. ", false, false, "ends with a dot once trimmed"},
+		// Jayway reads the first significant character inside brackets.
+		{"$[ 'a' ]", true, true, "Jayway grammar"},
+		{"$.a[ 'b', \"c\" ]", true, false, "Jayway grammar"},
+		{"$.a[ * ]", true, false, "Jayway grammar"},
+		{"$.a[ 0 ]", true, true, "Jayway grammar"},
+		{"$.a[ 'b' x]", false, false, "junk after a quoted name"},
 		{"$.detail-type", true, true, "EventBridge events"},
 		{"$['detail-type']", true, true, "EventBridge events"},
 		// Jayway's path functions parse (they fail at run time, not at validation).
