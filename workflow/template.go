@@ -85,6 +85,13 @@ func scanTemplate(src []byte, lt *lineTable) templateScan {
 		if i+1 >= len(src) || src[i+1] != '{' {
 			continue
 		}
+		if c == '%' && inString && i > 0 && src[i-1] == '{' && !startsDirective(src[i+2:]) {
+			// "{%{'id': $states.input.id}%}": a JSONata expression whose
+			// body is an object constructor. Terraform has no directive
+			// without a keyword, so this is JSONata text (SAM, CDK and
+			// plain definitions deploy it as is), not a directive.
+			continue
+		}
 		end, ok := matchBrace(src, i+2)
 		if !ok {
 			what := "interpolation"
@@ -130,6 +137,25 @@ func scanTemplate(src []byte, lt *lineTable) templateScan {
 		i = end - 1
 	}
 	return out
+}
+
+// startsDirective reports whether the body of a "%{" begins with one of the
+// keywords of Terraform's template directives (after an optional "~" strip
+// marker and blanks).
+func startsDirective(body []byte) bool {
+	i := 0
+	for i < len(body) && (body[i] == ' ' || body[i] == '\t' || body[i] == '~') {
+		i++
+	}
+	j := i
+	for j < len(body) && body[j] >= 'a' && body[j] <= 'z' {
+		j++
+	}
+	switch string(body[i:j]) {
+	case "if", "else", "endif", "for", "endfor":
+		return true
+	}
+	return false
 }
 
 // templateByte marks the bytes scanTemplate must look at; the rest of a
