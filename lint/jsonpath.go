@@ -156,7 +156,7 @@ func parseBracket(s string, open int, kind PathKind) (int, *PathError) {
 	}
 	// Jayway reads the first significant character after "[", so
 	// "[ 'a' ]" and "[ * ]" are "['a']" and "[*]".
-	if j := skipBlank(s, i); j < len(s) && (s[j] == '\'' || s[j] == '"' || s[j] == '*') {
+	if j := skipBlank(s, i); j < len(s) && (s[j] == '\'' || s[j] == '"' || s[j] == '*' || s[j] == '?') {
 		i = j
 	}
 	switch c := s[i]; {
@@ -165,7 +165,7 @@ func parseBracket(s string, open int, kind PathKind) (int, *PathError) {
 			return 0, err
 		}
 		if c == '?' {
-			i++
+			i = skipBlank(s, i+1)
 			if i >= len(s) || s[i] != '(' {
 				return 0, pathErrorf(i, "a filter is written [?(...)]")
 			}
@@ -177,10 +177,10 @@ func parseBracket(s string, open int, kind PathKind) (int, *PathError) {
 		if strings.TrimSpace(s[i+1:end]) == "" {
 			return 0, pathErrorf(i, "empty filter expression")
 		}
-		if end+1 >= len(s) || s[end+1] != ']' {
-			return 0, pathErrorf(end+1, "expected \"]\" after the expression")
+		if close := skipBlank(s, end+1); close < len(s) && s[close] == ']' {
+			return close + 1, nil
 		}
-		return end + 2, nil
+		return 0, pathErrorf(end+1, "expected \"]\" after the expression")
 	case c == '*':
 		if err := definiteOnly("\"[*]\""); err != nil {
 			return 0, err
