@@ -86,23 +86,12 @@ func evalSafely(e *jsonata.Expr) (v any, err error) {
 var jsonataNull = (*struct{})(nil)
 
 func jsonataValue(v any) any {
-	switch x := v.(type) {
-	case nil:
-		return jsonataNull
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = jsonataValue(e)
+	return mapJSON(v, func(leaf any) any {
+		if leaf == nil {
+			return jsonataNull
 		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = jsonataValue(e)
-		}
-		return out
-	}
-	return v
+		return leaf
+	})
 }
 
 // awsJSONataFunctions are the functions Step Functions adds to JSONata:
@@ -172,30 +161,17 @@ func jsonataString(v any) (string, error) {
 }
 
 func precision15(v any) any {
-	switch x := v.(type) {
-	case float64:
-		if isInteger(x) {
-			return x
+	return mapJSON(v, func(leaf any) any {
+		x, ok := leaf.(float64)
+		if !ok || isInteger(x) {
+			return leaf
 		}
 		r, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 15, 64), 64)
 		if err != nil {
 			return x
 		}
 		return r
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = precision15(e)
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = precision15(e)
-		}
-		return out
-	}
-	return v
+	})
 }
 
 // simplePath is a JSONata path of plain names from a variable: $states.input.items.

@@ -149,9 +149,32 @@ func Equal(a, b any) bool {
 	return false
 }
 
+// mapJSON rebuilds a JSON value's arrays and objects and replaces every other
+// value (null, booleans, numbers, strings, or values of other Go types) with
+// leaf's result for it.
+func mapJSON(v any, leaf func(any) any) any {
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = mapJSON(e, leaf)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = mapJSON(e, leaf)
+		}
+		return out
+	}
+	return leaf(v)
+}
+
 // normalize turns values of other Go types (from the JSONata library) into
 // the executor's value shapes.
-func normalize(v any) any {
+func normalize(v any) any { return mapJSON(v, normalizeLeaf) }
+
+func normalizeLeaf(v any) any {
 	switch x := v.(type) {
 	case nil, bool, float64, string:
 		return x
@@ -159,18 +182,6 @@ func normalize(v any) any {
 		return float64(x)
 	case int64:
 		return float64(x)
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = normalize(e)
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = normalize(e)
-		}
-		return out
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
