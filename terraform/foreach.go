@@ -2,7 +2,8 @@ package terraform
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -34,12 +35,7 @@ func (d *Deployment) forEachRenderings(m *Module, top *hclsyntax.Block, a *hclsy
 			Subject: &rng})
 		return nil, true
 	}
-	names := make([]string, 0, len(keys))
-	for k := range keys {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		inst := *m
 		inst.each = &eachInstance{key: k}
 		var mapExpr hcl.Expression = c.Args[1]
@@ -155,12 +151,7 @@ func (d *Deployment) moduleInstanceRenderings(m *Module, top *hclsyntax.Block, a
 	if len(keys) == 0 {
 		return nil, false, why
 	}
-	names := make([]string, 0, len(keys))
-	for k := range keys {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		inst := *m
 		inst.callEach = &eachInstance{key: k}
 		r := d.renderTemplate(&inst, top, a, c, pathExpr, mapExpr, definition, src, docs)
