@@ -121,20 +121,11 @@ func CheckJSONata(expr string) *PathError {
 					j++
 				}
 				if j < len(expr) && expr[j] == '<' {
-					depth := 0
-					for ; j < len(expr); j++ {
-						if expr[j] == '<' {
-							depth++
-						} else if expr[j] == '>' {
-							if depth--; depth == 0 {
-								break
-							}
-						}
-					}
-					if depth != 0 {
+					end, ok := signatureEnd(expr, j)
+					if !ok {
 						return pathErrorf(i, "a function signature \"<\" is never closed")
 					}
-					i = j + 1
+					i = end + 1
 				}
 				afterParams = true
 			}
@@ -357,17 +348,8 @@ func JSONataTopLevelName(expr string) (string, int, bool) {
 			i += end + 4
 			continue
 		case c == '<' && lambda == 1:
-			depth, j := 0, i // a function signature "<n-n:n>", "<a<s>:a>"
-			for ; j < len(expr); j++ {
-				if expr[j] == '<' {
-					depth++
-				} else if expr[j] == '>' {
-					if depth--; depth == 0 {
-						break
-					}
-				}
-			}
-			if depth != 0 {
+			j, ok := signatureEnd(expr, i) // a function signature "<n-n:n>", "<a<s>:a>"
+			if !ok {
 				return "", 0, false
 			}
 			i = j + 1
@@ -447,4 +429,21 @@ func JSONataTopLevelName(expr string) (string, int, bool) {
 		i += len(op)
 	}
 	return "", 0, false
+}
+
+// signatureEnd returns the index of the ">" closing the function signature
+// that opens with the "<" at expr[start] (signatures nest: "<a<s>:a>").
+func signatureEnd(expr string, start int) (int, bool) {
+	depth := 0
+	for j := start; j < len(expr); j++ {
+		switch expr[j] {
+		case '<':
+			depth++
+		case '>':
+			if depth--; depth == 0 {
+				return j, true
+			}
+		}
+	}
+	return 0, false
 }
