@@ -19,7 +19,6 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/urfave/cli/v2"
 
-	"github.com/stepshift/stepshift/deployed"
 	"github.com/stepshift/stepshift/lint"
 	"github.com/stepshift/stepshift/lint/report"
 	"github.com/stepshift/stepshift/terraform"
@@ -85,10 +84,8 @@ type lintRun struct {
 	named    []*pathArg
 	loadedAt map[string]*terraform.Deployment
 
-	aws     *deployed.Client           // with --aws or --state-machine
-	configs []*deployed.FunctionConfig // what Lambda answered, one per function
-	notes   []string                   // said on stderr, no effect on the exit code
-	express map[*lint.Unit]bool        // deployed EXPRESS state machines, linted as such
+	notes   []string            // said on stderr, no effect on the exit code
+	express map[*lint.Unit]bool // deployed EXPRESS state machines, linted as such
 }
 
 // lint runs the engine; deployed Express machines are linted as Express
@@ -146,6 +143,14 @@ func lintAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	// Before any input is read: the lean front hands a run that reads the
+	// account to stepshift-full, standard input included.
+	var acct account
+	if awsWanted(c) {
+		if acct, err = openAccount(c); err != nil {
+			return err
+		}
+	}
 
 	args := c.Args().Slice()
 	if len(args) == 0 && len(c.StringSlice("state-machine")) > 0 {
@@ -159,16 +164,12 @@ func lintAction(c *cli.Context) error {
 	if err := run.checkSomethingLinted(); err != nil {
 		return err
 	}
-	if err := run.addStateMachines(c.Context); err != nil {
-		return err
-	}
-	var client *deployed.Client
-	if awsWanted(c) {
-		if client, err = run.awsClient(c.Context); err != nil {
+	if acct != nil {
+		if err := acct.addStateMachines(c.Context, run); err != nil {
 			return err
 		}
 	}
-	ev, err := gatherEvidence(c.Context, c, client, run.units, since)
+	ev, err := gatherEvidence(c.Context, c, acct, run.units, since)
 	if err != nil {
 		return err
 	}

@@ -1,3 +1,5 @@
+//go:build !stepshift_lean
+
 package main
 
 import (
@@ -11,7 +13,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/stepshift/stepshift/deployed"
 	"github.com/stepshift/stepshift/lint"
 	"github.com/stepshift/stepshift/terraform"
 	"github.com/stepshift/stepshift/transpile"
@@ -19,34 +20,28 @@ import (
 )
 
 func init() {
-	commands = append(commands, &cli.Command{
-		Name:      "migrate",
-		Usage:     "move chosen Task states from Lambda to a Step Functions activity run on ECS, with the Terraform",
-		ArgsUsage: "[DEPLOYMENT_DIR]",
-		Description: "Prints a unified diff of every file it would change or create and a summary.\n" +
-			"--write applies all of it atomically, --check exits 1 when a migration is pending,\n" +
-			"--out DIR writes a migrated copy of the deployment. See docs/migrate.md.",
-		Flags: append([]cli.Flag{
-			&cli.StringSliceFlag{Name: "step", Usage: "migrate every Task state called `NAME` (File.asl.json:NAME: only that workflow file's); repeatable"},
-			&cli.BoolFlag{Name: "all-lambda", Usage: "migrate every Lambda Task state"},
-			&cli.BoolFlag{Name: "over-limit", Usage: "migrate every Task with an error-level Lambda limit or usage finding"},
-			&cli.StringFlag{Name: "target", Value: transpile.TargetActivity, Usage: "activity (the Cumulus recipe: a polled activity) or ecs-task-token (ecs:runTask.waitForTaskToken: one ECS task per execution, for steps whose input a CMA ReplaceConfig keeps small)"},
-			&cli.DurationFlag{Name: "timeout", Value: transpile.DefaultTimeoutSeconds * time.Second, Usage: "TimeoutSeconds to add where a step has none"},
-			&cli.DurationFlag{Name: "heartbeat", Value: transpile.DefaultHeartbeatSeconds * time.Second, Usage: "HeartbeatSeconds to add where a step has none"},
-			&cli.StringFlag{Name: "image", Usage: "worker image `REF`; default: a new variable stepshift_worker_image"},
-			&cli.IntFlag{Name: "desired-count", Value: 1, Usage: "workers per migrated step"},
-			&cli.StringFlag{Name: "cumulus-version", Usage: "Cumulus release for cumulus_ecs_service (default: the one the deployment pins)"},
-			&cli.StringFlag{Name: "autoscale", Usage: "scale workers on the activity backlog between `MIN:MAX`"},
-			&cli.BoolFlag{Name: "write", Usage: "apply the changes (atomically: all files or none)"},
-			&cli.BoolFlag{Name: "check", Usage: "exit 1 when a migration is pending, change nothing"},
-			&cli.BoolFlag{Name: "force", Usage: "write (--write, --out) even when a migrated step behaves otherwise than before in the behaviour check"},
-			&cli.StringFlag{Name: "out", Usage: "write a migrated copy of the deployment to `DIR`"},
-			&cli.StringFlag{Name: "graph", Usage: "also write a Markdown `FILE` with before/after Mermaid graphs of each changed workflow (stdout's diff is unchanged)"},
-			&cli.StringSliceFlag{Name: "var-file", Usage: "Terraform variable file, as terraform -var-file"},
-			&cli.StringSliceFlag{Name: "var", Usage: "Terraform variable NAME=VALUE, as terraform -var"},
-		}, evidenceFlags()...),
-		Action: migrateAction,
-	})
+	cmd := migrateCommand
+	cmd.Flags = append([]cli.Flag{
+		&cli.StringSliceFlag{Name: "step", Usage: "migrate every Task state called `NAME` (File.asl.json:NAME: only that workflow file's); repeatable"},
+		&cli.BoolFlag{Name: "all-lambda", Usage: "migrate every Lambda Task state"},
+		&cli.BoolFlag{Name: "over-limit", Usage: "migrate every Task with an error-level Lambda limit or usage finding"},
+		&cli.StringFlag{Name: "target", Value: transpile.TargetActivity, Usage: "activity (the Cumulus recipe: a polled activity) or ecs-task-token (ecs:runTask.waitForTaskToken: one ECS task per execution, for steps whose input a CMA ReplaceConfig keeps small)"},
+		&cli.DurationFlag{Name: "timeout", Value: transpile.DefaultTimeoutSeconds * time.Second, Usage: "TimeoutSeconds to add where a step has none"},
+		&cli.DurationFlag{Name: "heartbeat", Value: transpile.DefaultHeartbeatSeconds * time.Second, Usage: "HeartbeatSeconds to add where a step has none"},
+		&cli.StringFlag{Name: "image", Usage: "worker image `REF`; default: a new variable stepshift_worker_image"},
+		&cli.IntFlag{Name: "desired-count", Value: 1, Usage: "workers per migrated step"},
+		&cli.StringFlag{Name: "cumulus-version", Usage: "Cumulus release for cumulus_ecs_service (default: the one the deployment pins)"},
+		&cli.StringFlag{Name: "autoscale", Usage: "scale workers on the activity backlog between `MIN:MAX`"},
+		&cli.BoolFlag{Name: "write", Usage: "apply the changes (atomically: all files or none)"},
+		&cli.BoolFlag{Name: "check", Usage: "exit 1 when a migration is pending, change nothing"},
+		&cli.BoolFlag{Name: "force", Usage: "write (--write, --out) even when a migrated step behaves otherwise than before in the behaviour check"},
+		&cli.StringFlag{Name: "out", Usage: "write a migrated copy of the deployment to `DIR`"},
+		&cli.StringFlag{Name: "graph", Usage: "also write a Markdown `FILE` with before/after Mermaid graphs of each changed workflow (stdout's diff is unchanged)"},
+		&cli.StringSliceFlag{Name: "var-file", Usage: "Terraform variable file, as terraform -var-file"},
+		&cli.StringSliceFlag{Name: "var", Usage: "Terraform variable NAME=VALUE, as terraform -var"},
+	}, evidenceFlags()...)
+	cmd.Action = migrateAction
+	commands = append(commands, &cmd)
 }
 
 func migrateAction(c *cli.Context) error {
@@ -197,14 +192,14 @@ func migrateAction(c *cli.Context) error {
 // the run before anything is written: a plan sized on half the evidence is
 // not one to apply.
 func addMigrateEvidence(c *cli.Context, units []*lint.Unit, since time.Duration) (map[string]*usage.Usage, error) {
-	var client *deployed.Client
+	var acct account
 	if awsWanted(c) {
 		var err error
-		if client, err = newAWSClient(c.Context, c); err != nil {
+		if acct, err = openAccount(c); err != nil {
 			return nil, err
 		}
 	}
-	ev, err := gatherEvidence(c.Context, c, client, units, since)
+	ev, err := gatherEvidence(c.Context, c, acct, units, since)
 	if err != nil {
 		return nil, err
 	}

@@ -1,3 +1,5 @@
+//go:build !stepshift_lean
+
 package main
 
 import (
@@ -17,23 +19,17 @@ import (
 )
 
 func init() {
-	commands = append(commands, &cli.Command{
-		Name:      "run",
-		Usage:     "execute a workflow locally with mocked tasks, on virtual time",
-		ArgsUsage: "WORKFLOW",
-		Description: "Runs one execution of WORKFLOW (a .asl.json file, Terraform-templated or not) as Step Functions\n" +
-			"would, with Task results from a Step Functions Local mock file. Exit 0 when the execution succeeds,\n" +
-			"1 when it fails or times out, 2 for bad input. See docs/run.md.",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "input", Usage: "execution input JSON `FILE` (- for standard input); default {}"},
-			&cli.StringFlag{Name: "mock-config", Usage: "Step Functions Local MockConfigFile `FILE`"},
-			&cli.StringFlag{Name: "test-case", Usage: "the test case `NAME` in the mock file"},
-			&cli.StringFlag{Name: "state-machine-name", Usage: "the workflow's `NAME` in the mock file (default: the file name without .asl.json/.json)"},
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
-			&cli.Int64Flag{Name: "seed", Usage: "seed for MathRandom, UUID and FULL retry jitter"},
-		},
-		Action: runAction,
-	})
+	cmd := runCommand
+	cmd.Flags = []cli.Flag{
+		&cli.StringFlag{Name: "input", Usage: "execution input JSON `FILE` (- for standard input); default {}"},
+		&cli.StringFlag{Name: "mock-config", Usage: "Step Functions Local MockConfigFile `FILE`"},
+		&cli.StringFlag{Name: "test-case", Usage: "the test case `NAME` in the mock file"},
+		&cli.StringFlag{Name: "state-machine-name", Usage: "the workflow's `NAME` in the mock file (default: the file name without .asl.json/.json)"},
+		&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
+		&cli.Int64Flag{Name: "seed", Usage: "seed for MathRandom, UUID and FULL retry jitter"},
+	}
+	cmd.Action = runAction
+	commands = append(commands, &cmd)
 }
 
 func runAction(c *cli.Context) error {

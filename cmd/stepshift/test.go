@@ -1,3 +1,5 @@
+//go:build !stepshift_lean
+
 package main
 
 import (
@@ -14,19 +16,13 @@ import (
 )
 
 func init() {
-	commands = append(commands, &cli.Command{
-		Name:      "test",
-		Usage:     "run the test cases of every <workflow>.test.json under PATH",
-		ArgsUsage: "[PATH...]",
-		Description: "Finds every *.test.json under each PATH (default .), runs each test case against the workflow\n" +
-			"beside it with the case's mocks, and compares status, output, error/cause and path. Exit 1 when a\n" +
-			"case fails, 2 for a bad test or mock file. See docs/run.md.",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "text (like go test) or junit (JUnit XML for CI)"},
-			&cli.StringFlag{Name: "run", Usage: "run only the cases whose file/case name contains `TEXT`"},
-		},
-		Action: testAction,
-	})
+	cmd := testCommand
+	cmd.Flags = []cli.Flag{
+		&cli.StringFlag{Name: "format", Value: "text", Usage: "text (like go test) or junit (JUnit XML for CI)"},
+		&cli.StringFlag{Name: "run", Usage: "run only the cases whose file/case name contains `TEXT`"},
+	}
+	cmd.Action = testAction
+	commands = append(commands, &cmd)
 }
 
 // testRun is one case's outcome.

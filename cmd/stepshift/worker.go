@@ -1,3 +1,5 @@
+//go:build !stepshift_lean
+
 package main
 
 import (
@@ -17,36 +19,31 @@ import (
 )
 
 func init() {
-	commands = append(commands, &cli.Command{
-		Name:  "worker",
-		Usage: "poll a Step Functions activity and run each task through a Lambda function's code (drop-in for cumulus-ecs-task)",
-		UsageText: "stepshift worker --activity-arn ARN --lambda-arn ARN [options]\n" +
-			"   stepshift worker --task-token-env NAME --input-env NAME [--parameters-env NAME] --lambda-arn ARN [options]\n" +
-			"   cumulus-ecs-task --activityArn ARN --lambdaArn ARN [options]",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "activity-arn", Aliases: []string{"activityArn", "a"}, Usage: "Step Functions activity `ARN` to poll"},
-			&cli.StringFlag{Name: "lambda-arn", Aliases: []string{"lambdaArn", "l"}, Usage: "Lambda function name or `ARN` whose code runs each task (a :qualifier is kept)"},
-			&cli.Int64Flag{Name: "heartbeat", Usage: "send a task heartbeat every `MS` milliseconds while the handler runs (0: none)"},
-			&cli.StringFlag{Name: "directory", Aliases: []string{"d"}, EnvVars: []string{"STEPSHIFT_TASK_ROOT"}, Usage: "task root the code is extracted to (LAMBDA_TASK_ROOT); relative paths here and below are resolved against the working folder at start"},
-			&cli.StringFlag{Name: "work-directory", Aliases: []string{"workDirectory", "w"}, EnvVars: []string{"STEPSHIFT_WORK_DIR"}, Usage: "folder for downloads"},
-			&cli.StringFlag{Name: "layer-directory", Value: "/opt", EnvVars: []string{"STEPSHIFT_LAYER_ROOT"}, Usage: "layer root the function's layers are extracted to"},
-			&cli.StringFlag{Name: "lambda-input", Aliases: []string{"lambdaInput", "i"}, Usage: "run the function once with this `JSON` event, print the result and exit"},
-			&cli.StringFlag{Name: "task-token-env", Usage: "one-shot mode (ecs:runTask.waitForTaskToken): read the task token from environment variable `NAME`, run the task once, answer it and exit"},
-			&cli.StringFlag{Name: "input-env", Usage: "one-shot mode: environment variable `NAME` holding the task's JSON input"},
-			&cli.StringFlag{Name: "parameters-env", Usage: "one-shot mode: environment variable `NAME` holding the state's original Parameters template, applied to the input"},
-			&cli.StringFlag{Name: "lastModified", Aliases: []string{"last-modified"}, Usage: "accepted for cumulus-ecs-task compatibility (Terraform passes it to force a redeploy); unused"},
-			&cli.IntFlag{Name: "concurrency", Value: 1, Usage: "tasks run in parallel, one runtime process each"},
-			&cli.StringFlag{Name: "worker-name", Usage: "workerName sent with GetActivityTask (default: the host name)"},
-			&cli.StringFlag{Name: "bootstrap", Usage: "runtime executable to start (default: <task root>/bootstrap, <layer root>/bootstrap, /var/runtime/bootstrap)"},
-			&cli.BoolFlag{Name: "reload", Value: true, Usage: "between tasks, at most once a minute, reload the code when the function changed"},
-			&cli.IntFlag{Name: "max-tasks", Usage: "exit after this many tasks (0: no limit)"},
-			&cli.DurationFlag{Name: "stop-timeout", Value: 100 * time.Second, Usage: "after SIGTERM, how long running tasks may finish before they are failed with Worker.ShuttingDown"},
-			&cli.StringFlag{Name: "region", Usage: "AWS region (default: the Lambda ARN's, then AWS_REGION)"},
-			&cli.StringFlag{Name: "endpoint-url", Usage: "send Step Functions and Lambda calls to this `URL` (emulators)"},
-			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
-		},
-		Action: runWorker,
-	})
+	cmd := workerCommand
+	cmd.Flags = []cli.Flag{
+		&cli.StringFlag{Name: "activity-arn", Aliases: []string{"activityArn", "a"}, Usage: "Step Functions activity `ARN` to poll"},
+		&cli.StringFlag{Name: "lambda-arn", Aliases: []string{"lambdaArn", "l"}, Usage: "Lambda function name or `ARN` whose code runs each task (a :qualifier is kept)"},
+		&cli.Int64Flag{Name: "heartbeat", Usage: "send a task heartbeat every `MS` milliseconds while the handler runs (0: none)"},
+		&cli.StringFlag{Name: "directory", Aliases: []string{"d"}, EnvVars: []string{"STEPSHIFT_TASK_ROOT"}, Usage: "task root the code is extracted to (LAMBDA_TASK_ROOT); relative paths here and below are resolved against the working folder at start"},
+		&cli.StringFlag{Name: "work-directory", Aliases: []string{"workDirectory", "w"}, EnvVars: []string{"STEPSHIFT_WORK_DIR"}, Usage: "folder for downloads"},
+		&cli.StringFlag{Name: "layer-directory", Value: "/opt", EnvVars: []string{"STEPSHIFT_LAYER_ROOT"}, Usage: "layer root the function's layers are extracted to"},
+		&cli.StringFlag{Name: "lambda-input", Aliases: []string{"lambdaInput", "i"}, Usage: "run the function once with this `JSON` event, print the result and exit"},
+		&cli.StringFlag{Name: "task-token-env", Usage: "one-shot mode (ecs:runTask.waitForTaskToken): read the task token from environment variable `NAME`, run the task once, answer it and exit"},
+		&cli.StringFlag{Name: "input-env", Usage: "one-shot mode: environment variable `NAME` holding the task's JSON input"},
+		&cli.StringFlag{Name: "parameters-env", Usage: "one-shot mode: environment variable `NAME` holding the state's original Parameters template, applied to the input"},
+		&cli.StringFlag{Name: "lastModified", Aliases: []string{"last-modified"}, Usage: "accepted for cumulus-ecs-task compatibility (Terraform passes it to force a redeploy); unused"},
+		&cli.IntFlag{Name: "concurrency", Value: 1, Usage: "tasks run in parallel, one runtime process each"},
+		&cli.StringFlag{Name: "worker-name", Usage: "workerName sent with GetActivityTask (default: the host name)"},
+		&cli.StringFlag{Name: "bootstrap", Usage: "runtime executable to start (default: <task root>/bootstrap, <layer root>/bootstrap, /var/runtime/bootstrap)"},
+		&cli.BoolFlag{Name: "reload", Value: true, Usage: "between tasks, at most once a minute, reload the code when the function changed"},
+		&cli.IntFlag{Name: "max-tasks", Usage: "exit after this many tasks (0: no limit)"},
+		&cli.DurationFlag{Name: "stop-timeout", Value: 100 * time.Second, Usage: "after SIGTERM, how long running tasks may finish before they are failed with Worker.ShuttingDown"},
+		&cli.StringFlag{Name: "region", Usage: "AWS region (default: the Lambda ARN's, then AWS_REGION)"},
+		&cli.StringFlag{Name: "endpoint-url", Usage: "send Step Functions and Lambda calls to this `URL` (emulators)"},
+		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
+	}
+	cmd.Action = runWorker
+	commands = append(commands, &cmd)
 }
 
 func runWorker(c *cli.Context) error {
