@@ -3,11 +3,27 @@ GO       ?= go
 PKGS     ?= ./...
 BIN      ?= bin/stepshift
 FUZZTIME ?= 10s
+PREFIX   ?= /usr/local
+# -s -w: no symbol table or DWARF (panics still name functions); static,
+# since cgo's resolver would make the binary wait for the dynamic loader.
+BUILD    ?= CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w'
 
-.PHONY: build test check corpus bench bench-peers fuzz ci emulators docs lint-example tidy clean
+.PHONY: build install test check corpus bench bench-peers fuzz ci emulators docs lint-example tidy clean
 
+# Two executables from one package. $(BIN) is the lean front
+# (stepshift_lean): lint, graph, rules, explain, schema, version, without
+# the AWS SDK, the worker, the executor or the migration, so that a
+# pre-commit hook starts near a hello-world Go program. $(BIN)-full has
+# every command; the front hands migrate, run, test, worker and --aws runs
+# to it (cmd/stepshift/handoff_lean.go). urfave_cli_no_docs leaves
+# urfave/cli's man-page generators out of both.
 build:
-	$(GO) build -trimpath -tags urfave_cli_no_docs -o $(BIN) ./cmd/stepshift
+	$(BUILD) -tags urfave_cli_no_docs,stepshift_lean -o $(BIN) ./cmd/stepshift
+	$(BUILD) -tags urfave_cli_no_docs -o $(BIN)-full ./cmd/stepshift
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BIN) $(BIN)-full $(DESTDIR)$(PREFIX)/bin/
 
 test:
 	$(GO) vet $(PKGS)

@@ -291,7 +291,7 @@ func BenchmarkGraphProcessCumulusCorpus(b *testing.B) {
 	}
 	// Besides wall time, the CPU the process used (user+sys) is reported:
 	// on a shared machine wall time mostly measures the queue for a core.
-	bin := binary(b)
+	bin := buildShipped(b).lean
 	inModuleRoot(b)
 	var cpu float64
 	b.ResetTimer()

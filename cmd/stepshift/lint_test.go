@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stepshift/stepshift/internal/standin"
@@ -140,28 +139,10 @@ func TestQuickStartExample(t *testing.T) {
 	}
 }
 
-var buildOnce sync.Once
-var builtBinary string
-
-// binary builds stepshift once per test process for process-level benchmarks.
-func binary(b testing.TB) string {
-	b.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "stepshift-bin")
-		if err != nil {
-			b.Fatal(err)
-		}
-		builtBinary = filepath.Join(dir, "stepshift")
-		cmd := exec.Command("go", "build", "-o", builtBinary, ".")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("go build: %v\n%s", err, out)
-		}
-	})
-	return builtBinary
-}
-
+// benchProcess times the shipped front (`make build`'s bin/stepshift) as a
+// process; commands it hands to stepshift-full include that exec.
 func benchProcess(b *testing.B, wantCode int, args ...string) {
-	bin := binary(b)
+	bin := buildShipped(b).lean
 	inModuleRoot(b)
 	b.ResetTimer()
 	for b.Loop() {

@@ -15,12 +15,15 @@ import (
 const runAsStepshiftEnv = "STEPSHIFT_TEST_RUN_MAIN"
 
 // TestMain runs main for runAsStepshiftEnv; otherwise it runs the tests and
-// ends the stand-ins they share (standin.SharedMoto).
+// ends the stand-ins they share (standin.SharedMoto) and removes the
+// binaries they built (buildShipped).
 func TestMain(m *testing.M) {
 	if os.Getenv(runAsStepshiftEnv) == "1" {
 		main()
 	}
-	os.Exit(standin.Main(m))
+	code := standin.Main(m)
+	removeShipped()
+	os.Exit(code)
 }
 
 // testBinaryAsStepshift puts this test binary at path (a hard link, or a
