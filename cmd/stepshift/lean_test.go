@@ -58,6 +58,8 @@ func TestLeanFrontMatchesFull(t *testing.T) {
 		{"migrate", "--step", "SyncGranule", "fixtures/deployments/cumulus-tf"},
 		{"lint", "--since", "14d", "fixtures/deployments/cumulus-tf"}, // --since without --aws: the front's usage error
 		{"lint", "--no-color", "fixtures/deployments/cumulus-tf"},
+		{"lint", "--no-color", "--summary", "--logs", "fixtures/rules/usage-memory/logs", "fixtures/rules/usage-memory"}, // log files: no AWS
+		{"lint", "--format", "json", "fixtures/rules/usage-memory"},
 		{"graph", "--format", "dot", "fixtures/deployments/cumulus-tf/ingest_granule_workflow.asl.json"},
 		{"nosuchcommand"},
 	} {
@@ -142,5 +144,31 @@ func TestLeanFrontAsCumulusECSTask(t *testing.T) {
 	r := runBinary(t, nil, link, "--help")
 	if r.code != exitClean || !strings.Contains(r.stdout, "--lambda-arn") {
 		t.Errorf("cumulus-ecs-task --help: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestShortRunSkipsTheCollector: linting the example deployment, a few
+// megabytes of garbage in a run of tens of milliseconds, ends before the
+// first collection (shortRunGC); with Go's default GOGC it would collect.
+func TestShortRunSkipsTheCollector(t *testing.T) {
+	bins := buildShipped(t)
+	collections := func(env ...string) int {
+		r := runBinary(t, append(env, "GODEBUG=gctrace=1"), bins.lean, "lint", "--no-color", "fixtures/deployments/cumulus-tf")
+		if r.code != exitFindings {
+			t.Fatalf("lint: exit %d\n%s", r.code, r.stderr)
+		}
+		n := 0
+		for _, line := range strings.Split(r.stderr, "\n") {
+			if strings.HasPrefix(line, "gc ") {
+				n++
+			}
+		}
+		return n
+	}
+	if n := collections("GOGC=100"); n == 0 {
+		t.Skip("this run allocates too little to need a collection even at GOGC=100; nothing to compare")
+	}
+	if n := collections(); n != 0 {
+		t.Errorf("lint collected garbage %d time(s); shortRunGC should leave a run this size alone", n)
 	}
 }
