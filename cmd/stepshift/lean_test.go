@@ -49,10 +49,10 @@ func moduleRoot(t *testing.T) string {
 func TestLeanFrontMatchesFull(t *testing.T) {
 	bins := buildShipped(t)
 	for _, args := range [][]string{
-		{"--help"},                          // written by the front: lists every command
-		{"lint", "--help"},                  // the front's own command
-		{"migrate", "--help"},               // handed off: the flags are the full build's
-		{"help", "worker"},                  // handed off too
+		{"--help"},                           // written by the front: lists every command
+		{"lint", "--help"},                   // the front's own command
+		{"migrate", "--help"},                // handed off: the flags are the full build's
+		{"help", "worker"},                   // handed off too
 		{"run", "no-such-workflow.asl.json"}, // handed off; exit 2 and the message come back
 		{"test", "--run", "Hello", "fixtures/execute"},
 		{"migrate", "--step", "SyncGranule", "fixtures/deployments/cumulus-tf"},
