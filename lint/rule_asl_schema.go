@@ -104,13 +104,15 @@ func validateDefinition(def *workflow.Node) []schemas.Violation {
 	}
 	topLanguage := top["QueryLanguage"]
 	seen := map[string]bool{}
+	language := fmt.Sprint(topLanguage)
+	var key []byte // one buffer for every state's key: a cache hit allocates nothing
 	for _, m := range states.Members {
 		if seen[m.Key] {
 			continue // duplicate-key reports the second; the schema sees the first
 		}
 		seen[m.Key] = true
-		key := appendShapeKey([]byte(fmt.Sprint(topLanguage)), m)
-		vs, cached := stateShapes.get(string(key))
+		key = appendShapeKey(append(key[:0], language...), m)
+		vs, cached := stateShapes.get(key)
 		var renames []rename
 		switch {
 		case !cached:
@@ -158,10 +160,10 @@ type shapeCache struct {
 	m  map[string][]schemas.Violation
 }
 
-func (c *shapeCache) get(key string) ([]schemas.Violation, bool) {
+func (c *shapeCache) get(key []byte) ([]schemas.Violation, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	vs, ok := c.m[key]
+	vs, ok := c.m[string(key)] // indexing with the conversion does not copy key
 	return vs, ok
 }
 
@@ -188,6 +190,16 @@ func (c *shapeCache) reset() {
 // or Parallel's own states become N0, N1, ...; renames records how to map
 // the schema's pointers back, and state-name checks the real names).
 func normalizedValue(n *workflow.Node, normPath string, renames *[]rename) any {
+	path := []byte(normPath)
+	return normalize(n, &path, renames)
+}
+
+// normalize is normalizedValue with the normalised pointer of n in *path:
+// each level appends its token and cuts it off again, so only a rename
+// turns the path into a string.
+func normalize(n *workflow.Node, path *[]byte, renames *[]rename) any {
+	base := len(*path)
+	defer func() { *path = (*path)[:base] }()
 	switch n.Kind {
 	case workflow.Object:
 		m := make(map[string]any, len(n.Members))
@@ -200,27 +212,30 @@ func normalizedValue(n *workflow.Node, normPath string, renames *[]rename) any {
 				m[c.Key] = "T"
 				continue
 			}
+			*path = (*path)[:base]
 			if scope && c.Key == "States" && c.Kind == workflow.Object {
 				states := make(map[string]any, len(c.Members))
 				for i, st := range c.Members {
-					name := fmt.Sprintf("N%d", i)
+					*path = strconv.AppendInt(append((*path)[:base], "/States/N"...), int64(i), 10)
+					name := string((*path)[base+len("/States/"):])
 					if _, dup := states[name]; dup {
 						continue
 					}
-					path := normPath + "/States/" + name
-					*renames = append(*renames, rename{norm: path, real: st.Pointer})
-					states[name] = normalizedValue(st, path, renames)
+					*renames = append(*renames, rename{norm: string(*path), real: st.Pointer})
+					states[name] = normalize(st, path, renames)
 				}
 				m[c.Key] = states
 				continue
 			}
-			m[c.Key] = normalizedValue(c, normPath+"/"+escapePointer(c.Key), renames)
+			*path = append(append(*path, '/'), escapePointer(c.Key)...)
+			m[c.Key] = normalize(c, path, renames)
 		}
 		return m
 	case workflow.Array:
 		a := make([]any, len(n.Elems))
 		for i, e := range n.Elems {
-			a[i] = normalizedValue(e, fmt.Sprintf("%s/%d", normPath, i), renames)
+			*path = strconv.AppendInt(append((*path)[:base], '/'), int64(i), 10)
+			a[i] = normalize(e, path, renames)
 		}
 		return a
 	case workflow.String, workflow.Unknown:
