@@ -17,6 +17,7 @@ import (
 	"os"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Diagnostic is a load problem. Code is the rule ID the linter reports it under.
@@ -39,7 +40,7 @@ const MaxFileBytes = 8 << 20
 type Document struct {
 	Filename       string
 	Source         []byte // the bytes as read
-	Rendered       []byte // same length as Source; interpolations replaced by placeholders
+	Rendered       []byte // same length as Source; interpolations replaced by placeholders; read-only (strings of the tree share its bytes)
 	Interpolations []*Interpolation
 	Root           *Node    // nil when the JSON could not be parsed
 	Definition     *Node    // the state machine: Root, or Root's "definition" for a Cumulus workflow record
@@ -119,7 +120,16 @@ func Load(src []byte, opts Options) *Document {
 		}
 	}
 	d.Rendered = render(src, scan.spans)
-	p := &parser{src: d.Rendered, text: string(d.Rendered), orig: src, lt: d.lines, spans: scan.spans}
+	var text string
+	if len(scan.spans) == 0 {
+		text = string(src) // src is the caller's, who may change it
+	} else {
+		// render made a copy nobody else holds (Rendered is read-only):
+		// the decoded strings can share its bytes instead of copying them
+		// again, which on a cold process is a page fault every 4 KiB.
+		text = unsafe.String(unsafe.SliceData(d.Rendered), len(d.Rendered))
+	}
+	p := &parser{src: d.Rendered, text: text, orig: src, lt: d.lines, spans: scan.spans}
 	// Every member follows a ":" and most arrays are short: one slab of
 	// about that many nodes is one allocation (newNode adds chunks when the
 	// guess is low). Counting "," too would double it and the zeroing cost.
