@@ -7,9 +7,11 @@ package schemas
 import (
 	"bytes"
 	_ "embed"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"math/bits"
 	"net/url"
 	"sort"
 	"strconv"
@@ -19,6 +21,9 @@ import (
 
 //go:embed asl.schema.json
 var aslSchemaText []byte
+
+// asltable.go holds asl.schema.json compiled, as static data.
+//go:generate go test -run ^TestASLTableIsCurrent$ . -update-asl-table
 
 // aslSchemaURL is the schema's $id; the compiler resolves $refs against it.
 const aslSchemaURL = "https://github.com/stepshift/stepshift/schemas/asl.schema.json"
@@ -45,12 +50,41 @@ type Violation struct {
 // processes (--help, migrate, worker) never validate a workflow, and those
 // that do validate many.
 var compiledASL = sync.OnceValues(func() (*aslValidator, error) {
-	schema, _, err := compileASLSchema(aslSchemaText)
+	schema, err := loadASLSchema()
 	if err != nil {
 		return nil, err
 	}
 	return &aslValidator{schema: schema}, nil
 })
+
+// loadASLSchema returns the generated table (asltable.go) when it was
+// compiled from the embedded text, as it is once the tests pass: reading
+// static data costs next to nothing, while compiling the text allocates
+// ~0.8 MB, page faults that cost a pre-commit hook milliseconds. After an
+// edit to asl.schema.json it compiles the text instead, so the edit takes
+// effect before anyone regenerates the table (and the tests say to).
+func loadASLSchema() (*compiledSchema, error) {
+	if len(aslSchemaText) == aslTableLen && textSum(aslSchemaText) == aslTableSum {
+		return newCompiledSchema(&aslTable), nil
+	}
+	schema, _, err := compileASLSchema(aslSchemaText)
+	return schema, err
+}
+
+// textSum is a 64-bit FNV-1a variant that reads 8 bytes a step: enough to
+// tell a changed schema text from the one the table was generated from,
+// in a few microseconds.
+func textSum(b []byte) uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	for ; len(b) >= 8; b = b[8:] {
+		h = bits.RotateLeft64((h^binary.LittleEndian.Uint64(b))*prime, 27)
+	}
+	for _, c := range b {
+		h = (h ^ uint64(c)) * prime
+	}
+	return h
+}
 
 type aslValidator struct {
 	schema *compiledSchema

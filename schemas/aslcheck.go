@@ -17,7 +17,10 @@ package schemas
 //
 // A compiled schema is a schemaTable: flat slices whose entries refer to
 // each other by index, not by pointer, so the same form serves a schema
-// compiled at run time and one written out as Go source.
+// compiled at run time and one written out as Go source. The embedded
+// schema ships as such source (asltable.go, go generate), which costs
+// nothing at init and next to nothing on first use; compiling the text
+// allocates ~0.8 MB, and in a short process every fresh page is a fault.
 
 import (
 	"bytes"
@@ -204,31 +207,30 @@ func (ts typeSet) names() []string {
 	return out
 }
 
-// compiledSchema is a schemaTable ready to validate with: its numeric
-// bounds read exactly and room for its regular expressions, which are
-// compiled when a document first reaches them (most documents reach few).
+// compiledSchema is a schemaTable ready to validate with: room for its
+// regular expressions and exact numeric bounds, which are made when a
+// document first reaches them (most documents reach few).
 type compiledSchema struct {
 	*schemaTable
-	bounds  []*big.Rat
-	regexps []lazyRegexp
+	regexps []lazy[*regexp.Regexp]
+	bounds  []lazy[*big.Rat]
 }
 
-type lazyRegexp struct {
+// lazy is a value made on first use, by whichever goroutine gets there.
+type lazy[T any] struct {
 	once sync.Once
-	re   *regexp.Regexp
+	v    T
 }
 
-func newCompiledSchema(t *schemaTable) (*compiledSchema, error) {
-	c := &compiledSchema{schemaTable: t, bounds: make([]*big.Rat, len(t.numbers)),
-		regexps: make([]lazyRegexp, len(t.patterns))}
-	for i, text := range t.numbers {
-		r, ok := new(big.Rat).SetString(text)
-		if !ok {
-			return nil, fmt.Errorf("bad number %s", text)
-		}
-		c.bounds[i] = r
-	}
-	return c, nil
+func (l *lazy[T]) get(make func() T) T {
+	l.once.Do(func() { l.v = make() })
+	return l.v
+}
+
+func newCompiledSchema(t *schemaTable) *compiledSchema {
+	return &compiledSchema{schemaTable: t,
+		regexps: make([]lazy[*regexp.Regexp], len(t.patterns)),
+		bounds:  make([]lazy[*big.Rat], len(t.numbers))}
 }
 
 func (c *compiledSchema) node(id nodeID) *schemaNode { return &c.nodes[id-1] }
@@ -236,16 +238,19 @@ func (c *compiledSchema) node(id nodeID) *schemaNode { return &c.nodes[id-1] }
 // regexp returns pattern id compiled; the compiler has checked that it
 // compiles.
 func (c *compiledSchema) regexp(id uint16) *regexp.Regexp {
-	l := &c.regexps[id-1]
-	l.once.Do(func() { l.re = regexp.MustCompile(c.patterns[id-1]) })
-	return l.re
+	return c.regexps[id-1].get(func() *regexp.Regexp { return regexp.MustCompile(c.patterns[id-1]) })
 }
 
+// bound returns number id read exactly, nil for 0; the compiler has
+// checked that it reads.
 func (c *compiledSchema) bound(id uint16) *big.Rat {
 	if id == 0 {
 		return nil
 	}
-	return c.bounds[id-1]
+	return c.bounds[id-1].get(func() *big.Rat {
+		r, _ := new(big.Rat).SetString(c.numbers[id-1])
+		return r
+	})
 }
 
 // property finds the subschema of the property name, in a span of members
@@ -329,14 +334,11 @@ func compileASLSchema(text []byte) (*compiledSchema, any, error) {
 		t.byLocation[i] = nodeID(i + 1)
 	}
 	slices.SortFunc(t.byLocation, func(a, b nodeID) int { return strings.Compare(t.nodes[a-1].loc, t.nodes[b-1].loc) })
-	cs, err := newCompiledSchema(t)
-	if err != nil {
-		return nil, nil, fmt.Errorf("embedded ASL schema: %w", err)
-	}
+	schema := newCompiledSchema(t)
 	for i, re := range c.regexps {
-		cs.regexps[i].once.Do(func() { cs.regexps[i].re = re })
+		schema.regexps[i].get(func() *regexp.Regexp { return re })
 	}
-	return cs, doc, nil
+	return schema, doc, nil
 }
 
 func (c *schemaCompiler) compile(s any, ptr string) (nodeID, error) {
