@@ -213,7 +213,7 @@ func (ts typeSet) names() []string {
 type compiledSchema struct {
 	*schemaTable
 	regexps []lazy[*regexp.Regexp]
-	bounds  []lazy[*big.Rat]
+	rats    []lazy[*big.Rat]
 }
 
 // lazy is a value made on first use, by whichever goroutine gets there.
@@ -222,15 +222,15 @@ type lazy[T any] struct {
 	v    T
 }
 
-func (l *lazy[T]) get(make func() T) T {
-	l.once.Do(func() { l.v = make() })
+func (l *lazy[T]) get(build func() T) T {
+	l.once.Do(func() { l.v = build() })
 	return l.v
 }
 
 func newCompiledSchema(t *schemaTable) *compiledSchema {
 	return &compiledSchema{schemaTable: t,
 		regexps: make([]lazy[*regexp.Regexp], len(t.patterns)),
-		bounds:  make([]lazy[*big.Rat], len(t.numbers))}
+		rats:    make([]lazy[*big.Rat], len(t.numbers))}
 }
 
 func (c *compiledSchema) node(id nodeID) *schemaNode { return &c.nodes[id-1] }
@@ -247,7 +247,7 @@ func (c *compiledSchema) bound(id uint16) *big.Rat {
 	if id == 0 {
 		return nil
 	}
-	return c.bounds[id-1].get(func() *big.Rat {
+	return c.rats[id-1].get(func() *big.Rat {
 		r, _ := new(big.Rat).SetString(c.numbers[id-1])
 		return r
 	})
