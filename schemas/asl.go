@@ -46,7 +46,7 @@ type Violation struct {
 	Message string
 }
 
-// compiledASL is compiled on first use, not at package init: most stepshift
+// compiledASL is loaded on first use, not at package init: most stepshift
 // processes (--help, migrate, worker) never validate a workflow, and those
 // that do validate many.
 var compiledASL = sync.OnceValues(func() (*aslValidator, error) {
