@@ -7,9 +7,11 @@ package schemas
 import (
 	"bytes"
 	_ "embed"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"math/bits"
 	"net/url"
 	"sort"
 	"strconv"
@@ -19,6 +21,9 @@ import (
 
 //go:embed asl.schema.json
 var aslSchemaText []byte
+
+// asltable.go holds asl.schema.json compiled, as static data.
+//go:generate go test -run ^TestASLTableIsCurrent$ . -update-asl-table
 
 // aslSchemaURL is the schema's $id; the compiler resolves $refs against it.
 const aslSchemaURL = "https://github.com/stepshift/stepshift/schemas/asl.schema.json"
@@ -41,20 +46,52 @@ type Violation struct {
 	Message string
 }
 
-// compiledASL is compiled on first use, not at package init: most stepshift
+// compiledASL is loaded on first use, not at package init: most stepshift
 // processes (--help, migrate, worker) never validate a workflow, and those
 // that do validate many.
 var compiledASL = sync.OnceValues(func() (*aslValidator, error) {
-	root, doc, err := compileASLSchema(aslSchemaText)
+	schema, err := loadASLSchema()
 	if err != nil {
 		return nil, err
 	}
-	return &aslValidator{root: root, doc: doc}, nil
+	return &aslValidator{schema: schema}, nil
 })
 
+// loadASLSchema returns the generated table (asltable.go) when it was
+// compiled from the embedded text, as it is once the tests pass: reading
+// static data costs next to nothing, while compiling the text allocates
+// ~0.8 MB, page faults that cost a pre-commit hook milliseconds. After an
+// edit to asl.schema.json it compiles the text instead, so the edit takes
+// effect before anyone regenerates the table (and the tests say to).
+func loadASLSchema() (*compiledSchema, error) {
+	if len(aslSchemaText) == aslTableLen && textSum(aslSchemaText) == aslTableSum {
+		return newCompiledSchema(&aslTable), nil
+	}
+	schema, _, err := compileASLSchema(aslSchemaText)
+	return schema, err
+}
+
+// textSum is a 64-bit FNV-1a variant that reads 8 bytes a step: enough to
+// tell a changed schema text from the one the table was generated from,
+// in a few microseconds.
+func textSum(b []byte) uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	for ; len(b) >= 8; b = b[8:] {
+		h = bits.RotateLeft64((h^binary.LittleEndian.Uint64(b))*prime, 27)
+	}
+	for _, c := range b {
+		h = (h ^ uint64(c)) * prime
+	}
+	return h
+}
+
 type aslValidator struct {
-	root *schemaNode
-	doc  any // the schema as JSON, to read our annotations (x-expect, errorMessage, title)
+	schema *compiledSchema
+	// doc, when set, is the schema as JSON to read the annotations (x-expect,
+	// errorMessage, title) from instead of schema's table: the reference
+	// test words the library's failures, which have no table behind them.
+	doc any
 }
 
 // ValidateASL checks instance (a value as encoding/json's Unmarshal into `any`
@@ -69,7 +106,7 @@ func ValidateASL(instance any) []Violation {
 		// means a broken build, which must not pass silently.
 		return []Violation{{Pointer: "", Keyword: "schema", Message: err.Error()}}
 	}
-	f := validateNode(v.root, instance)
+	f := validateNode(v.schema, instance)
 	if f == nil {
 		return nil
 	}
@@ -119,7 +156,6 @@ func (v *aslValidator) collect(f *failure, ancestors []*failure, instance any, o
 func (v *aslValidator) leaf(f *failure, ancestors []*failure, instance any) []Violation {
 	ptr := pointerOf(f.loc)
 	value, _ := lookup(instance, f.loc)
-	own := v.subschema(f.schemaURL)
 	keyword := f.keyword()
 	if f.kind == fNot {
 		keyword = "not"
@@ -128,7 +164,7 @@ func (v *aslValidator) leaf(f *failure, ancestors []*failure, instance any) []Vi
 	// annotation finds a string annotation on the failing schema or on a $ref
 	// that led to it for the same instance value, nearest first.
 	annotation := func(name string) string {
-		if s, ok := own[name].(string); ok {
+		if s, ok := v.annotation(f.schemaURL, name); ok {
 			return s
 		}
 		for i := len(ancestors) - 1; i >= 0; i-- {
@@ -136,7 +172,7 @@ func (v *aslValidator) leaf(f *failure, ancestors []*failure, instance any) []Vi
 			if !sameLocation(a.loc, f.loc) {
 				break
 			}
-			if s, ok := v.subschema(a.schemaURL)[name].(string); ok {
+			if s, ok := v.annotation(a.schemaURL, name); ok {
 				return s
 			}
 		}
@@ -273,20 +309,23 @@ func (v *aslValidator) nounOf(schemaURL string) string {
 }
 
 func (v *aslValidator) nounAt(schemaURL string) string {
-	s := v.subschema(schemaURL)
-	if n, ok := s["x-noun"].(string); ok {
+	if n, ok := v.annotation(schemaURL, "x-noun"); ok {
 		return n
 	}
-	if t, ok := s["title"].(string); ok {
+	if t, ok := v.annotation(schemaURL, "title"); ok {
 		return withArticle(t)
 	}
 	return ""
 }
 
-// subschema resolves a schema location ("<id>#/json/pointer") in the schema
-// document; it returns nil when it is not an object schema.
-func (v *aslValidator) subschema(schemaURL string) map[string]any {
-	return subschemaAt(v.doc, schemaURL)
+// annotation returns the string annotation name of the schema at schemaURL
+// ("<id>#/json/pointer") and whether it has one.
+func (v *aslValidator) annotation(schemaURL, name string) (string, bool) {
+	if v.doc != nil {
+		s, ok := subschemaAt(v.doc, schemaURL)[name].(string)
+		return s, ok
+	}
+	return v.schema.annotationsAt(schemaURL).get(name)
 }
 
 func subschemaAt(doc any, schemaURL string) map[string]any {

@@ -5,10 +5,8 @@ package schemas
 // time because that library's package init (metaschemas, format and
 // localisation tables) cost 11-17 ms of every stepshift process, including
 // `stepshift --help`, while the schema itself needs a small, fixed set of
-// keywords. The embedded schema is read on first use, not at init, so any
-// edit to asl.schema.json takes effect without regenerating anything; a
-// keyword this file does not implement makes that first use fail (and the
-// tests with it) instead of being silently ignored.
+// keywords. A keyword this file does not implement makes compiling fail
+// (and the tests with it) instead of being silently ignored.
 //
 // The evaluation order and the shape of the failure tree follow the library
 // (v6.0.3, validator.go) on purpose: which failures are reported, which
@@ -16,63 +14,170 @@ package schemas
 // messages asl.go builds, and the library stays as a test-only reference
 // (aslref_test.go) that a differential test and a fuzz target compare
 // against.
+//
+// A compiled schema is a schemaTable: flat slices whose entries refer to
+// each other by index, not by pointer, so the same form serves a schema
+// compiled at run time and one written out as Go source. The embedded
+// schema ships as such source (asltable.go, go generate), which costs
+// nothing at init and next to nothing on first use; compiling the text
+// allocates ~0.8 MB, and in a short process every fresh page is a fault.
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
-// schemaNode is one compiled (sub)schema.
-type schemaNode struct {
-	loc     string // absolute location: aslSchemaURL + "#" + JSON Pointer
-	boolean *bool  // set for the schemas `true` and `false`
+// nodeID picks a schemaNode out of schemaTable.nodes, counting from 1 so
+// that the zero value means "no schema here"; the root is 1.
+type nodeID uint16
 
-	types    typeSet // "type"; zero when absent
-	constVal *any
-	enum     []any
-	enumSet  typeSet
-	ref      *schemaNode
+// span is a run of entries in one of schemaTable's slices.
+type span struct{ off, n uint16 }
 
-	// objects
-	minProperties, maxProperties *int
-	required                     []string
-	properties                   map[string]*schemaNode
-	patternProperties            []patternSchema
-	additionalFalse              bool        // "additionalProperties": false
-	additional                   *schemaNode // "additionalProperties": {schema}
-	hasAdditional                bool
-	propertyNames                *schemaNode
-	dependentSchemas             map[string]*schemaNode
-	dependentRequired            map[string][]string
-	unevaluatedProperties        *schemaNode
+func (s span) bounds() (lo, hi int) { return int(s.off), int(s.off) + int(s.n) }
 
-	// arrays
-	minItems, maxItems *int
-	items              *schemaNode
-
-	// strings
-	minLength, maxLength *int
-	pattern              *regexp.Regexp
-
-	// numbers
-	minimum, maximum, exclusiveMinimum, exclusiveMaximum *big.Rat
-
-	// applicators
-	not               *schemaNode
-	allOf, anyOf      []*schemaNode
-	ifS, thenS, elseS *schemaNode
+// schemaTable is a compiled schema document.
+type schemaTable struct {
+	nodes      []schemaNode
+	members    []member      // properties (sorted by name) and dependentSchemas
+	patternsOf []patternEdge // patternProperties
+	dependents []dependency  // dependentRequired
+	lists      []nodeID      // allOf, anyOf
+	strs       []string      // required and dependentRequired names
+	values     []any         // const and enum values
+	numbers    []string      // numeric bounds as written; exact (big.Rat) when compiled
+	patterns   []string      // regular expressions; compiled on first use
+	notes      []annotations // what asl.go words messages with
+	byLocation []nodeID      // every node, sorted by loc
 }
 
-type patternSchema struct {
-	re   *regexp.Regexp
-	node *schemaNode
+// schemaNode is one compiled (sub)schema. References to other entries of
+// its table count from 1, so zero means absent.
+type schemaNode struct {
+	loc   string // absolute location: aslSchemaURL + "#" + JSON Pointer
+	flags nodeFlags
+
+	types    typeSet // "type"; zero when absent
+	enumSet  typeSet // the types of the enum values
+	constVal uint16  // "const": 1 + index in values
+	enum     span    // values; nEnum tells an empty enum from none
+	ref      nodeID
+
+	// objects
+	minProperties, maxProperties int32 // with nMinProperties, nMaxProperties
+	required                     span  // strs
+	properties                   span  // members, sorted by name
+	patternProperties            span  // patternsOf
+	additional                   nodeID
+	propertyNames                nodeID
+	dependentSchemas             span // members
+	dependentRequired            span // dependents
+	unevaluatedProperties        nodeID
+
+	// arrays
+	minItems, maxItems int32 // with nMinItems, nMaxItems
+	items              nodeID
+
+	// strings
+	minLength, maxLength int32  // with nMinLength, nMaxLength
+	pattern              uint16 // 1 + index in patterns
+
+	// numbers: 1 + index in numbers
+	minimum, maximum, exclusiveMinimum, exclusiveMaximum uint16
+
+	// applicators
+	not               nodeID
+	allOf, anyOf      span // lists
+	ifS, thenS, elseS nodeID
+
+	note uint16 // 1 + index in notes
+}
+
+// nodeFlags holds a node's yes/no facts.
+type nodeFlags uint16
+
+const (
+	nBoolean         nodeFlags = 1 << iota // the schema `true` or `false`
+	nTrue                                  // ... and it is `true`
+	nEnum                                  // "enum" is present
+	nHasAdditional                         // "additionalProperties" is present
+	nAdditionalFalse                       // ... and it is `false`
+	nMinProperties
+	nMaxProperties
+	nMinItems
+	nMaxItems
+	nMinLength
+	nMaxLength
+)
+
+// member is a named subschema: a property or a dependentSchemas entry.
+type member struct {
+	name string
+	node nodeID
+}
+
+// patternEdge is a patternProperties entry.
+type patternEdge struct {
+	pattern uint16 // 1 + index in patterns
+	node    nodeID
+}
+
+// dependency is a dependentRequired entry: name needs the names in needs.
+type dependency struct {
+	name  string
+	needs span // strs
+}
+
+// annotations are the string annotations asl.go reads when it words a
+// message; keeping them in the table spares decoding the schema document
+// to look them up.
+type annotations struct {
+	title, noun, expect, other, errorMessage string // title, x-noun, x-expect, x-other, errorMessage
+
+	// present has bit i set when the i-th string above is in the schema:
+	// an annotation present but empty still stops the search for it.
+	present uint8
+}
+
+// field returns the field that holds the annotation name and its bit in
+// present; nil for any other keyword.
+func (a *annotations) field(name string) (*string, uint8) {
+	switch name {
+	case "title":
+		return &a.title, 1 << 0
+	case "x-noun":
+		return &a.noun, 1 << 1
+	case "x-expect":
+		return &a.expect, 1 << 2
+	case "x-other":
+		return &a.other, 1 << 3
+	case "errorMessage":
+		return &a.errorMessage, 1 << 4
+	}
+	return nil, 0
+}
+
+// get returns annotation name and whether the schema has it; a may be nil.
+func (a *annotations) get(name string) (string, bool) {
+	if a == nil {
+		return "", false
+	}
+	p, bit := a.field(name)
+	if p == nil || a.present&bit == 0 {
+		return "", false
+	}
+	return *p, true
 }
 
 // typeSet is a set of JSON types; the bit order is the library's, so lists
@@ -102,63 +207,182 @@ func (ts typeSet) names() []string {
 	return out
 }
 
-// annotationKeywords carry no assertion; the validator skips them (asl.go
-// reads title, x-noun, x-expect, x-other and errorMessage when it words a
+// compiledSchema is a schemaTable ready to validate with: room for its
+// regular expressions and exact numeric bounds, which are made when a
+// document first reaches them (most documents reach few).
+type compiledSchema struct {
+	*schemaTable
+	regexps []lazy[*regexp.Regexp]
+	rats    []lazy[*big.Rat]
+}
+
+// lazy is a value made on first use, by whichever goroutine gets there.
+type lazy[T any] struct {
+	once sync.Once
+	v    T
+}
+
+func (l *lazy[T]) get(build func() T) T {
+	l.once.Do(func() { l.v = build() })
+	return l.v
+}
+
+func newCompiledSchema(t *schemaTable) *compiledSchema {
+	return &compiledSchema{schemaTable: t,
+		regexps: make([]lazy[*regexp.Regexp], len(t.patterns)),
+		rats:    make([]lazy[*big.Rat], len(t.numbers))}
+}
+
+func (c *compiledSchema) node(id nodeID) *schemaNode { return &c.nodes[id-1] }
+
+// regexp returns pattern id compiled; the compiler has checked that it
+// compiles.
+func (c *compiledSchema) regexp(id uint16) *regexp.Regexp {
+	return c.regexps[id-1].get(func() *regexp.Regexp { return regexp.MustCompile(c.patterns[id-1]) })
+}
+
+// bound returns number id read exactly, nil for 0; the compiler has
+// checked that it reads.
+func (c *compiledSchema) bound(id uint16) *big.Rat {
+	if id == 0 {
+		return nil
+	}
+	return c.rats[id-1].get(func() *big.Rat {
+		r, _ := new(big.Rat).SetString(c.numbers[id-1])
+		return r
+	})
+}
+
+// property finds the subschema of the property name, in a span of members
+// sorted by name.
+func (c *compiledSchema) property(s span, name string) (nodeID, bool) {
+	lo, hi := s.bounds()
+	ms := c.members[lo:hi]
+	i, found := sort.Find(len(ms), func(i int) int { return strings.Compare(name, ms[i].name) })
+	if !found {
+		return 0, false
+	}
+	return ms[i].node, true
+}
+
+// annotationsAt returns the annotations of the schema at schemaURL. Only
+// node locations carry any: every other location a failure can name is a
+// container of subschemas (properties, $defs, allOf), whose members are not
+// strings.
+func (t *schemaTable) annotationsAt(schemaURL string) *annotations {
+	i, found := sort.Find(len(t.byLocation), func(i int) int {
+		return strings.Compare(schemaURL, t.nodes[t.byLocation[i]-1].loc)
+	})
+	if !found {
+		return nil
+	}
+	if note := t.nodes[t.byLocation[i]-1].note; note != 0 {
+		return &t.notes[note-1]
+	}
+	return nil
+}
+
+// isAnnotation reports whether a keyword carries no assertion; the
+// validator skips these (asl.go reads some of them when it words a
 // message). Keys starting "x-" are annotations too.
-var annotationKeywords = map[string]bool{
-	"$schema": true, "$id": true, "$defs": true, "$comment": true, "title": true,
-	"description": true, "markdownDescription": true, "examples": true, "default": true,
-	"deprecated": true, "readOnly": true, "writeOnly": true, "errorMessage": true,
-	"format": true, // an annotation in draft 2020-12 unless a vocabulary asserts it
+func isAnnotation(key string) bool {
+	switch key {
+	case "$schema", "$id", "$defs", "$comment", "title", "description", "markdownDescription",
+		"examples", "default", "deprecated", "readOnly", "writeOnly", "errorMessage",
+		"format": // an annotation in draft 2020-12 unless a vocabulary asserts it
+		return true
+	}
+	return strings.HasPrefix(key, "x-")
 }
 
-// schemaCompiler turns the schema document into schemaNodes, one per
+// schemaCompiler turns the schema document into a schemaTable, one node per
 // location, so $ref cycles (states -> state -> parallelState -> states)
-// resolve to the same node.
+// resolve to the same node. It visits members in sorted order, so the same
+// document always gives the same table.
 type schemaCompiler struct {
-	doc   any
-	nodes map[string]*schemaNode
+	doc      any
+	t        *schemaTable
+	ids      map[string]nodeID // by JSON Pointer
+	patterns map[string]uint16
+	numbers  map[string]uint16
+	regexps  []*regexp.Regexp // patterns, compiled to check them
 }
 
-// compileASLSchema parses and compiles the embedded schema text.
-func compileASLSchema(text []byte) (*schemaNode, any, error) {
+// compileASLSchema parses and compiles a schema text; it returns the
+// decoded document too.
+func compileASLSchema(text []byte) (*compiledSchema, any, error) {
 	dec := json.NewDecoder(bytes.NewReader(text))
 	dec.UseNumber()
 	var doc any
 	if err := dec.Decode(&doc); err != nil {
 		return nil, nil, fmt.Errorf("embedded ASL schema is not JSON: %w", err)
 	}
-	c := &schemaCompiler{doc: doc, nodes: map[string]*schemaNode{}}
-	root, err := c.compile(doc, "")
-	if err != nil {
+	c := &schemaCompiler{doc: doc, t: &schemaTable{}, ids: map[string]nodeID{},
+		patterns: map[string]uint16{}, numbers: map[string]uint16{}}
+	if _, err := c.compile(doc, ""); err != nil {
 		return nil, nil, fmt.Errorf("embedded ASL schema: %w", err)
 	}
-	return root, doc, nil
+	t := c.t
+	for _, n := range []int{len(t.nodes), len(t.members), len(t.patternsOf), len(t.dependents),
+		len(t.lists), len(t.strs), len(t.values), len(t.numbers), len(t.patterns), len(t.notes)} {
+		if n > math.MaxUint16 {
+			return nil, nil, fmt.Errorf("embedded ASL schema: too large for 16-bit table indexes")
+		}
+	}
+	t.byLocation = make([]nodeID, len(t.nodes))
+	for i := range t.byLocation {
+		t.byLocation[i] = nodeID(i + 1)
+	}
+	slices.SortFunc(t.byLocation, func(a, b nodeID) int { return strings.Compare(t.nodes[a-1].loc, t.nodes[b-1].loc) })
+	schema := newCompiledSchema(t)
+	for i, re := range c.regexps {
+		schema.regexps[i].get(func() *regexp.Regexp { return re })
+	}
+	return schema, doc, nil
 }
 
-func (c *schemaCompiler) compile(s any, ptr string) (*schemaNode, error) {
-	if n, ok := c.nodes[ptr]; ok {
-		return n, nil
+func (c *schemaCompiler) compile(s any, ptr string) (nodeID, error) {
+	if id, ok := c.ids[ptr]; ok {
+		return id, nil
 	}
-	n := &schemaNode{loc: aslSchemaURL + "#" + ptr}
-	c.nodes[ptr] = n
+	// Reserve the node before compiling its subschemas, so a $ref back
+	// to it finds it; fill it in when they are done.
+	n := schemaNode{loc: aslSchemaURL + "#" + ptr}
+	c.t.nodes = append(c.t.nodes, n)
+	id := nodeID(len(c.t.nodes))
+	c.ids[ptr] = id
 	switch s := s.(type) {
 	case bool:
-		n.boolean = &s
-		return n, nil
+		n.flags |= nBoolean
+		if s {
+			n.flags |= nTrue
+		}
 	case map[string]any:
-		for key, val := range s {
-			if err := c.keyword(n, key, val, ptr); err != nil {
-				return nil, fmt.Errorf("%s at %q: %w", key, "#"+ptr, err)
+		var note annotations
+		for _, key := range slices.Sorted(maps.Keys(s)) {
+			val := s[key]
+			if p, bit := note.field(key); p != nil {
+				if str, ok := val.(string); ok {
+					*p, note.present = str, note.present|bit
+				}
+			}
+			if err := c.keyword(&n, key, val, ptr); err != nil {
+				return 0, fmt.Errorf("%s at %q: %w", key, "#"+ptr, err)
 			}
 		}
-		return n, nil
+		if note.present != 0 {
+			c.t.notes = append(c.t.notes, note)
+			n.note = uint16(len(c.t.notes))
+		}
+	default:
+		return 0, fmt.Errorf("schema at %q is neither an object nor a boolean", "#"+ptr)
 	}
-	return nil, fmt.Errorf("schema at %q is neither an object nor a boolean", "#"+ptr)
+	c.t.nodes[id-1] = n
+	return id, nil
 }
 
 // sub compiles the subschema at ptr/tokens...
-func (c *schemaCompiler) sub(val any, ptr string, tokens ...string) (*schemaNode, error) {
+func (c *schemaCompiler) sub(val any, ptr string, tokens ...string) (nodeID, error) {
 	for _, t := range tokens {
 		ptr += "/" + escapeToken(t)
 	}
@@ -166,7 +390,7 @@ func (c *schemaCompiler) sub(val any, ptr string, tokens ...string) (*schemaNode
 }
 
 func (c *schemaCompiler) keyword(n *schemaNode, key string, val any, ptr string) error {
-	if annotationKeywords[key] || strings.HasPrefix(key, "x-") {
+	if isAnnotation(key) {
 		return nil
 	}
 	var err error
@@ -174,25 +398,27 @@ func (c *schemaCompiler) keyword(n *schemaNode, key string, val any, ptr string)
 	case "type":
 		n.types, err = parseTypes(val)
 	case "const":
-		v := val
-		n.constVal = &v
+		c.t.values = append(c.t.values, val)
+		n.constVal = uint16(len(c.t.values))
 	case "enum":
 		list, ok := val.([]any)
 		if !ok {
 			return fmt.Errorf("want an array")
 		}
-		n.enum = list
+		n.flags |= nEnum
+		n.enum = span{uint16(len(c.t.values)), uint16(len(list))}
+		c.t.values = append(c.t.values, list...)
 		for _, item := range list {
 			n.enumSet |= typeOf(item)
 		}
 	case "$ref":
 		n.ref, err = c.resolve(val)
 	case "minProperties":
-		n.minProperties, err = nonNegative(val)
+		n.minProperties, err = c.size(n, nMinProperties, val)
 	case "maxProperties":
-		n.maxProperties, err = nonNegative(val)
+		n.maxProperties, err = c.size(n, nMaxProperties, val)
 	case "required":
-		n.required, err = stringList(val)
+		n.required, err = c.stringList(val)
 	case "properties":
 		n.properties, err = c.schemaMap(val, ptr, key)
 	case "patternProperties":
@@ -200,21 +426,24 @@ func (c *schemaCompiler) keyword(n *schemaNode, key string, val any, ptr string)
 		if !ok {
 			return fmt.Errorf("want an object")
 		}
-		for pat, sch := range m {
-			re, rerr := regexp.Compile(pat)
-			if rerr != nil {
-				return rerr
+		var edges []patternEdge
+		for _, pat := range slices.Sorted(maps.Keys(m)) {
+			re, err := c.pattern(pat)
+			if err != nil {
+				return err
 			}
-			node, serr := c.sub(sch, ptr, key, pat)
-			if serr != nil {
-				return serr
+			node, err := c.sub(m[pat], ptr, key, pat)
+			if err != nil {
+				return err
 			}
-			n.patternProperties = append(n.patternProperties, patternSchema{re, node})
+			edges = append(edges, patternEdge{re, node})
 		}
+		n.patternProperties = span{uint16(len(c.t.patternsOf)), uint16(len(edges))}
+		c.t.patternsOf = append(c.t.patternsOf, edges...)
 	case "additionalProperties":
-		n.hasAdditional = true
+		n.flags |= nHasAdditional
 		if b, ok := val.(bool); ok && !b {
-			n.additionalFalse = true
+			n.flags |= nAdditionalFalse
 		} else {
 			n.additional, err = c.sub(val, ptr, key)
 		}
@@ -227,38 +456,42 @@ func (c *schemaCompiler) keyword(n *schemaNode, key string, val any, ptr string)
 		if !ok {
 			return fmt.Errorf("want an object")
 		}
-		n.dependentRequired = map[string][]string{}
-		for prop, list := range m {
-			if n.dependentRequired[prop], err = stringList(list); err != nil {
+		var deps []dependency
+		for _, prop := range slices.Sorted(maps.Keys(m)) {
+			needs, err := c.stringList(m[prop])
+			if err != nil {
 				return err
 			}
+			deps = append(deps, dependency{prop, needs})
 		}
+		n.dependentRequired = span{uint16(len(c.t.dependents)), uint16(len(deps))}
+		c.t.dependents = append(c.t.dependents, deps...)
 	case "unevaluatedProperties":
 		n.unevaluatedProperties, err = c.sub(val, ptr, key)
 	case "minItems":
-		n.minItems, err = nonNegative(val)
+		n.minItems, err = c.size(n, nMinItems, val)
 	case "maxItems":
-		n.maxItems, err = nonNegative(val)
+		n.maxItems, err = c.size(n, nMaxItems, val)
 	case "items":
 		n.items, err = c.sub(val, ptr, key)
 	case "minLength":
-		n.minLength, err = nonNegative(val)
+		n.minLength, err = c.size(n, nMinLength, val)
 	case "maxLength":
-		n.maxLength, err = nonNegative(val)
+		n.maxLength, err = c.size(n, nMaxLength, val)
 	case "pattern":
 		s, ok := val.(string)
 		if !ok {
 			return fmt.Errorf("want a string")
 		}
-		n.pattern, err = regexp.Compile(s)
+		n.pattern, err = c.pattern(s)
 	case "minimum":
-		n.minimum, err = rat(val)
+		n.minimum, err = c.number(val)
 	case "maximum":
-		n.maximum, err = rat(val)
+		n.maximum, err = c.number(val)
 	case "exclusiveMinimum":
-		n.exclusiveMinimum, err = rat(val)
+		n.exclusiveMinimum, err = c.number(val)
 	case "exclusiveMaximum":
-		n.exclusiveMaximum, err = rat(val)
+		n.exclusiveMaximum, err = c.number(val)
 	case "not":
 		n.not, err = c.sub(val, ptr, key)
 	case "allOf":
@@ -278,15 +511,15 @@ func (c *schemaCompiler) keyword(n *schemaNode, key string, val any, ptr string)
 }
 
 // resolve follows a local $ref ("#/$defs/x", or the same with the $id).
-func (c *schemaCompiler) resolve(val any) (*schemaNode, error) {
+func (c *schemaCompiler) resolve(val any) (nodeID, error) {
 	ref, ok := val.(string)
 	if !ok {
-		return nil, fmt.Errorf("want a string")
+		return 0, fmt.Errorf("want a string")
 	}
 	ref = strings.TrimPrefix(ref, aslSchemaURL)
 	frag, ok := strings.CutPrefix(ref, "#")
 	if !ok || (frag != "" && !strings.HasPrefix(frag, "/")) {
-		return nil, fmt.Errorf("only local JSON Pointer references are supported, got %q", val)
+		return 0, fmt.Errorf("only local JSON Pointer references are supported, got %q", val)
 	}
 	cur := c.doc
 	if frag != "" {
@@ -294,46 +527,118 @@ func (c *schemaCompiler) resolve(val any) (*schemaNode, error) {
 			tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
 			m, ok := cur.(map[string]any)
 			if !ok {
-				return nil, fmt.Errorf("reference %q does not resolve", val)
+				return 0, fmt.Errorf("reference %q does not resolve", val)
 			}
 			if cur, ok = m[tok]; !ok {
-				return nil, fmt.Errorf("reference %q does not resolve", val)
+				return 0, fmt.Errorf("reference %q does not resolve", val)
 			}
 		}
 	}
 	return c.compile(cur, frag)
 }
 
-func (c *schemaCompiler) schemaMap(val any, ptr, key string) (map[string]*schemaNode, error) {
+// schemaMap compiles an object of subschemas into members sorted by name.
+func (c *schemaCompiler) schemaMap(val any, ptr, key string) (span, error) {
 	m, ok := val.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("want an object")
+		return span{}, fmt.Errorf("want an object")
 	}
-	out := make(map[string]*schemaNode, len(m))
-	for name, sch := range m {
-		node, err := c.sub(sch, ptr, key, name)
+	out := make([]member, 0, len(m))
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		node, err := c.sub(m[name], ptr, key, name)
 		if err != nil {
-			return nil, err
+			return span{}, err
 		}
-		out[name] = node
+		out = append(out, member{name, node})
 	}
-	return out, nil
+	// The subschemas' own members went in first; these go in together.
+	s := span{uint16(len(c.t.members)), uint16(len(out))}
+	c.t.members = append(c.t.members, out...)
+	return s, nil
 }
 
-func (c *schemaCompiler) schemaList(val any, ptr, key string) ([]*schemaNode, error) {
+func (c *schemaCompiler) schemaList(val any, ptr, key string) (span, error) {
 	list, ok := val.([]any)
 	if !ok || len(list) == 0 {
-		return nil, fmt.Errorf("want a non-empty array")
+		return span{}, fmt.Errorf("want a non-empty array")
 	}
-	out := make([]*schemaNode, len(list))
+	out := make([]nodeID, len(list))
 	for i, sch := range list {
 		node, err := c.sub(sch, ptr, key, strconv.Itoa(i))
 		if err != nil {
-			return nil, err
+			return span{}, err
 		}
 		out[i] = node
 	}
-	return out, nil
+	s := span{uint16(len(c.t.lists)), uint16(len(out))}
+	c.t.lists = append(c.t.lists, out...)
+	return s, nil
+}
+
+func (c *schemaCompiler) stringList(val any) (span, error) {
+	list, ok := val.([]any)
+	if !ok {
+		return span{}, fmt.Errorf("want an array of strings")
+	}
+	s := span{uint16(len(c.t.strs)), uint16(len(list))}
+	for _, item := range list {
+		str, ok := item.(string)
+		if !ok {
+			return span{}, fmt.Errorf("want an array of strings")
+		}
+		c.t.strs = append(c.t.strs, str)
+	}
+	return s, nil
+}
+
+// pattern checks that a regular expression compiles and returns its
+// number, the same for the same text.
+func (c *schemaCompiler) pattern(text string) (uint16, error) {
+	if id, ok := c.patterns[text]; ok {
+		return id, nil
+	}
+	re, err := regexp.Compile(text)
+	if err != nil {
+		return 0, err
+	}
+	c.t.patterns = append(c.t.patterns, text)
+	c.regexps = append(c.regexps, re)
+	id := uint16(len(c.t.patterns))
+	c.patterns[text] = id
+	return id, nil
+}
+
+// number checks a numeric bound and returns its number, the same for the
+// same text.
+func (c *schemaCompiler) number(val any) (uint16, error) {
+	n, ok := val.(json.Number)
+	if !ok {
+		return 0, fmt.Errorf("want a number")
+	}
+	if id, ok := c.numbers[n.String()]; ok {
+		return id, nil
+	}
+	if _, ok := new(big.Rat).SetString(n.String()); !ok {
+		return 0, fmt.Errorf("bad number %s", n)
+	}
+	c.t.numbers = append(c.t.numbers, n.String())
+	id := uint16(len(c.t.numbers))
+	c.numbers[n.String()] = id
+	return id, nil
+}
+
+// size reads a count bound (minItems, maxLength, ...) and marks it present.
+func (c *schemaCompiler) size(n *schemaNode, flag nodeFlags, val any) (int32, error) {
+	num, ok := val.(json.Number)
+	if !ok {
+		return 0, fmt.Errorf("want a number")
+	}
+	i, err := strconv.ParseInt(num.String(), 10, 32)
+	if err != nil || i < 0 {
+		return 0, fmt.Errorf("want a non-negative integer, got %s", num)
+	}
+	n.flags |= flag
+	return int32(i), nil
 }
 
 func parseTypes(val any) (typeSet, error) {
@@ -360,46 +665,6 @@ func parseTypes(val any) (typeSet, error) {
 		}
 	}
 	return ts, nil
-}
-
-func nonNegative(val any) (*int, error) {
-	n, ok := val.(json.Number)
-	if !ok {
-		return nil, fmt.Errorf("want a number")
-	}
-	i, err := strconv.Atoi(n.String())
-	if err != nil || i < 0 {
-		return nil, fmt.Errorf("want a non-negative integer, got %s", n)
-	}
-	return &i, nil
-}
-
-func stringList(val any) ([]string, error) {
-	list, ok := val.([]any)
-	if !ok {
-		return nil, fmt.Errorf("want an array of strings")
-	}
-	out := make([]string, len(list))
-	for i, item := range list {
-		s, ok := item.(string)
-		if !ok {
-			return nil, fmt.Errorf("want an array of strings")
-		}
-		out[i] = s
-	}
-	return out, nil
-}
-
-func rat(val any) (*big.Rat, error) {
-	n, ok := val.(json.Number)
-	if !ok {
-		return nil, fmt.Errorf("want a number")
-	}
-	r, ok := new(big.Rat).SetString(n.String())
-	if !ok {
-		return nil, fmt.Errorf("bad number %s", n)
-	}
-	return r, nil
 }
 
 func escapeToken(tok string) string {
@@ -517,6 +782,7 @@ const maxSelfDepth = 64
 // evaluation is the validation of one value against one schema (the
 // library's validator struct).
 type evaluation struct {
+	schema   *compiledSchema
 	node     *schemaNode
 	value    any
 	loc      []string
@@ -526,10 +792,16 @@ type evaluation struct {
 	depth    int  // schemas applied to this same value above this one
 }
 
-// validateNode validates value (at loc) against node and returns the
+// validateNode validates value against the schema's root and returns the
 // failure tree, nil when valid.
-func validateNode(node *schemaNode, value any) *failure {
-	e := evaluation{node: node, value: value, uneval: unevalFor(value, node, false)}
+func validateNode(schema *compiledSchema, value any) *failure {
+	return schema.validate(1, value)
+}
+
+// validate validates value, as a document of its own, against node id.
+func (c *compiledSchema) validate(id nodeID, value any) *failure {
+	node := c.node(id)
+	e := evaluation{schema: c, node: node, value: value, uneval: unevalFor(value, node, false)}
 	if _, f := e.run(); f != nil {
 		causes := []*failure{f}
 		if f.kind == fGroup {
@@ -557,8 +829,8 @@ func (e *evaluation) add(f *failure) {
 func (e *evaluation) run() (map[string]struct{}, *failure) {
 	s := e.node
 	v := e.value
-	if s.boolean != nil {
-		if *s.boolean {
+	if s.flags&nBoolean != 0 {
+		if s.flags&nTrue != 0 {
 			return e.uneval, nil
 		}
 		return nil, e.fail(fFalseSchema)
@@ -579,17 +851,21 @@ func (e *evaluation) run() (map[string]struct{}, *failure) {
 			return nil, f
 		}
 	}
-	if s.constVal != nil && !jsonEqual(v, *s.constVal) {
-		f := e.fail(fConst)
-		if f != invalid {
-			f.want = *s.constVal
+	if s.constVal != 0 {
+		if want := e.schema.values[s.constVal-1]; !jsonEqual(v, want) {
+			f := e.fail(fConst)
+			if f != invalid {
+				f.want = want
+			}
+			return nil, f
 		}
-		return nil, f
 	}
-	if s.enum != nil {
+	if s.flags&nEnum != 0 {
+		lo, hi := s.enum.bounds()
+		enum := e.schema.values[lo:hi:hi]
 		matched := false
 		if s.enumSet&t != 0 {
-			for _, item := range s.enum {
+			for _, item := range enum {
 				if jsonEqual(v, item) {
 					matched = true
 					break
@@ -599,12 +875,12 @@ func (e *evaluation) run() (map[string]struct{}, *failure) {
 		if !matched {
 			f := e.fail(fEnum)
 			if f != invalid {
-				f.want = s.enum
+				f.want = enum
 			}
 			return nil, f
 		}
 	}
-	if s.ref != nil {
+	if s.ref != 0 {
 		if f := e.self(s.ref, false); f != nil {
 			if f == invalid {
 				e.add(f)
@@ -632,7 +908,7 @@ func (e *evaluation) run() (map[string]struct{}, *failure) {
 	}
 	if len(e.failures) == 0 || !e.boolOnly {
 		e.applicators()
-		if obj, ok := v.(map[string]any); ok && s.unevaluatedProperties != nil {
+		if obj, ok := v.(map[string]any); ok && s.unevaluatedProperties != 0 {
 			for name := range e.uneval {
 				if member, ok := obj[name]; ok {
 					e.add(e.member(s.unevaluatedProperties, member, name))
@@ -656,8 +932,9 @@ func (e *evaluation) run() (map[string]struct{}, *failure) {
 
 // self validates the same value against another schema (the library's
 // validateSelf); on success the members it evaluated count as evaluated.
-func (e *evaluation) self(node *schemaNode, boolOnly bool) *failure {
-	sub := evaluation{node: node, value: e.value, loc: e.loc,
+func (e *evaluation) self(id nodeID, boolOnly bool) *failure {
+	node := e.schema.node(id)
+	sub := evaluation{schema: e.schema, node: node, value: e.value, loc: e.loc,
 		uneval:   unevalFor(e.value, node, len(e.uneval) > 0),
 		boolOnly: e.boolOnly || boolOnly, depth: e.depth + 1}
 	left, f := sub.run()
@@ -672,11 +949,12 @@ func (e *evaluation) self(node *schemaNode, boolOnly bool) *failure {
 }
 
 // member validates a member or item of the value (the library's validateVal).
-func (e *evaluation) member(node *schemaNode, value any, token string) *failure {
+func (e *evaluation) member(id nodeID, value any, token string) *failure {
+	node := e.schema.node(id)
 	loc := make([]string, len(e.loc)+1)
 	copy(loc, e.loc)
 	loc[len(e.loc)] = token
-	sub := evaluation{node: node, value: value, loc: loc,
+	sub := evaluation{schema: e.schema, node: node, value: value, loc: loc,
 		uneval: unevalFor(value, node, false), boolOnly: e.boolOnly}
 	_, f := sub.run()
 	return f
@@ -686,7 +964,7 @@ func (e *evaluation) member(node *schemaNode, value any, token string) *failure 
 // needs to know which ones no keyword evaluates.
 func unevalFor(value any, node *schemaNode, callerNeeds bool) map[string]struct{} {
 	obj, ok := value.(map[string]any)
-	if !ok || node.hasAdditional || !(callerNeeds || node.unevaluatedProperties != nil) {
+	if !ok || node.flags&nHasAdditional != 0 || !(callerNeeds || node.unevaluatedProperties != 0) {
 		return nil
 	}
 	out := make(map[string]struct{}, len(obj))
@@ -698,36 +976,41 @@ func unevalFor(value any, node *schemaNode, callerNeeds bool) map[string]struct{
 
 func (e *evaluation) object(obj map[string]any) {
 	s := e.node
-	e.size(len(obj), s.minProperties, s.maxProperties, fMinProperties, fMaxProperties)
-	if missing := e.missing(obj, s.required); missing != nil {
-		f := e.fail(fRequired)
-		if f != invalid {
-			f.names = missing
+	e.size(len(obj), s.flags, nMinProperties, s.minProperties, nMaxProperties, s.maxProperties, fMinProperties, fMaxProperties)
+	if s.required.n > 0 {
+		lo, hi := s.required.bounds()
+		if missing := e.missing(obj, e.schema.strs[lo:hi]); missing != nil {
+			f := e.fail(fRequired)
+			if f != invalid {
+				f.names = missing
+			}
+			e.add(f)
 		}
-		e.add(f)
 	}
 	if e.boolOnly && len(e.failures) > 0 {
 		return
 	}
+	plo, phi := s.patternProperties.bounds()
+	patterns := e.schema.patternsOf[plo:phi]
 	var extra []string
 	for name, value := range obj {
 		if e.boolOnly && len(e.failures) > 0 {
 			return
 		}
 		evaluated := false
-		if sch, ok := s.properties[name]; ok {
+		if sch, ok := e.schema.property(s.properties, name); ok {
 			evaluated = true
 			e.add(e.member(sch, value, name))
 		}
-		for _, pp := range s.patternProperties {
-			if pp.re.MatchString(name) {
+		for _, pp := range patterns {
+			if e.schema.regexp(pp.pattern).MatchString(name) {
 				evaluated = true
 				e.add(e.member(pp.node, value, name))
 			}
 		}
-		if !evaluated && s.hasAdditional {
+		if !evaluated && s.flags&nHasAdditional != 0 {
 			evaluated = true
-			if s.additionalFalse {
+			if s.flags&nAdditionalFalse != 0 {
 				extra = append(extra, name)
 			} else {
 				e.add(e.member(s.additional, value, name))
@@ -744,31 +1027,34 @@ func (e *evaluation) object(obj map[string]any) {
 		}
 		e.add(f)
 	}
-	if s.propertyNames != nil {
+	if s.propertyNames != 0 {
 		for name := range obj {
 			// Each name is validated as a document of its own; the
 			// failure is reported on the object, naming the member.
-			if validateNode(s.propertyNames, name) != nil {
+			if e.schema.validate(s.propertyNames, name) != nil {
 				f := e.fail(fPropertyNames)
 				if f != invalid {
-					f.schemaURL = s.propertyNames.loc
+					f.schemaURL = e.schema.node(s.propertyNames).loc
 					f.prop = name
 				}
 				e.add(f)
 			}
 		}
 	}
-	for name, sch := range s.dependentSchemas {
-		if _, ok := obj[name]; ok {
-			e.add(e.self(sch, false))
+	lo, hi := s.dependentSchemas.bounds()
+	for _, dep := range e.schema.members[lo:hi] {
+		if _, ok := obj[dep.name]; ok {
+			e.add(e.self(dep.node, false))
 		}
 	}
-	for name, needs := range s.dependentRequired {
-		if _, ok := obj[name]; ok {
-			if missing := e.missing(obj, needs); missing != nil {
+	lo, hi = s.dependentRequired.bounds()
+	for _, dep := range e.schema.dependents[lo:hi] {
+		if _, ok := obj[dep.name]; ok {
+			nlo, nhi := dep.needs.bounds()
+			if missing := e.missing(obj, e.schema.strs[nlo:nhi]); missing != nil {
 				f := e.fail(fDependentRequired)
 				if f != invalid {
-					f.prop = name
+					f.prop = dep.name
 					f.names = missing
 				}
 				e.add(f)
@@ -791,27 +1077,27 @@ func (e *evaluation) missing(obj map[string]any, names []string) []string {
 }
 
 // size checks a count (members, items, characters) against the schema's
-// lower and upper bound, either of which may be absent.
-func (e *evaluation) size(n int, least, most *int, tooFew, tooMany failureKind) {
-	bound := func(kind failureKind, want int) {
+// lower and upper bound, either of which may be absent (its flag unset).
+func (e *evaluation) size(n int, flags, hasLeast nodeFlags, least int32, hasMost nodeFlags, most int32, tooFew, tooMany failureKind) {
+	bound := func(kind failureKind, want int32) {
 		f := e.fail(kind)
 		if f != invalid {
-			f.wantInt, f.got = want, n
+			f.wantInt, f.got = int(want), n
 		}
 		e.add(f)
 	}
-	if least != nil && n < *least {
-		bound(tooFew, *least)
+	if flags&hasLeast != 0 && n < int(least) {
+		bound(tooFew, least)
 	}
-	if most != nil && n > *most {
-		bound(tooMany, *most)
+	if flags&hasMost != 0 && n > int(most) {
+		bound(tooMany, most)
 	}
 }
 
 func (e *evaluation) array(arr []any) {
 	s := e.node
-	e.size(len(arr), s.minItems, s.maxItems, fMinItems, fMaxItems)
-	if s.items != nil {
+	e.size(len(arr), s.flags, nMinItems, s.minItems, nMaxItems, s.maxItems, fMinItems, fMaxItems)
+	if s.items != 0 {
 		for i, item := range arr {
 			e.add(e.member(s.items, item, strconv.Itoa(i)))
 		}
@@ -820,21 +1106,23 @@ func (e *evaluation) array(arr []any) {
 
 func (e *evaluation) str(str string) {
 	s := e.node
-	if s.minLength != nil || s.maxLength != nil {
-		e.size(utf8.RuneCountInString(str), s.minLength, s.maxLength, fMinLength, fMaxLength)
+	if s.flags&(nMinLength|nMaxLength) != 0 {
+		e.size(utf8.RuneCountInString(str), s.flags, nMinLength, s.minLength, nMaxLength, s.maxLength, fMinLength, fMaxLength)
 	}
-	if s.pattern != nil && !s.pattern.MatchString(str) {
-		f := e.fail(fPattern)
-		if f != invalid {
-			f.pattern = s.pattern.String()
+	if s.pattern != 0 {
+		if re := e.schema.regexp(s.pattern); !re.MatchString(str) {
+			f := e.fail(fPattern)
+			if f != invalid {
+				f.pattern = re.String()
+			}
+			e.add(f)
 		}
-		e.add(f)
 	}
 }
 
 func (e *evaluation) number(v any) {
 	s := e.node
-	if s.minimum == nil && s.maximum == nil && s.exclusiveMinimum == nil && s.exclusiveMaximum == nil {
+	if s.minimum == 0 && s.maximum == 0 && s.exclusiveMinimum == 0 && s.exclusiveMaximum == 0 {
 		return
 	}
 	num, ok := numberRat(v)
@@ -850,21 +1138,24 @@ func (e *evaluation) number(v any) {
 			e.add(f)
 		}
 	}
-	bound(fMinimum, s.minimum, s.minimum != nil && num.Cmp(s.minimum) < 0)
-	bound(fMaximum, s.maximum, s.maximum != nil && num.Cmp(s.maximum) > 0)
-	bound(fExclusiveMinimum, s.exclusiveMinimum, s.exclusiveMinimum != nil && num.Cmp(s.exclusiveMinimum) <= 0)
-	bound(fExclusiveMaximum, s.exclusiveMaximum, s.exclusiveMaximum != nil && num.Cmp(s.exclusiveMaximum) >= 0)
+	minimum, maximum := e.schema.bound(s.minimum), e.schema.bound(s.maximum)
+	exclusiveMinimum, exclusiveMaximum := e.schema.bound(s.exclusiveMinimum), e.schema.bound(s.exclusiveMaximum)
+	bound(fMinimum, minimum, minimum != nil && num.Cmp(minimum) < 0)
+	bound(fMaximum, maximum, maximum != nil && num.Cmp(maximum) > 0)
+	bound(fExclusiveMinimum, exclusiveMinimum, exclusiveMinimum != nil && num.Cmp(exclusiveMinimum) <= 0)
+	bound(fExclusiveMaximum, exclusiveMaximum, exclusiveMaximum != nil && num.Cmp(exclusiveMaximum) >= 0)
 }
 
 // applicators runs not, allOf, anyOf and if/then/else, in the library's order.
 func (e *evaluation) applicators() {
 	s := e.node
-	if s.not != nil && e.self(s.not, true) == nil {
+	if s.not != 0 && e.self(s.not, true) == nil {
 		e.add(e.fail(fNot))
 	}
-	if len(s.allOf) > 0 {
+	if s.allOf.n > 0 {
+		lo, hi := s.allOf.bounds()
 		var causes []*failure
-		for _, sch := range s.allOf {
+		for _, sch := range e.schema.lists[lo:hi] {
 			if f := e.self(sch, false); f != nil {
 				causes = append(causes, f)
 				if e.boolOnly {
@@ -880,10 +1171,11 @@ func (e *evaluation) applicators() {
 			e.add(f)
 		}
 	}
-	if len(s.anyOf) > 0 {
+	if s.anyOf.n > 0 {
+		lo, hi := s.anyOf.bounds()
 		matched := false
 		var causes []*failure
-		for _, sch := range s.anyOf {
+		for _, sch := range e.schema.lists[lo:hi] {
 			if f := e.self(sch, false); f != nil {
 				causes = append(causes, f)
 			} else {
@@ -901,12 +1193,12 @@ func (e *evaluation) applicators() {
 			e.add(f)
 		}
 	}
-	if s.ifS != nil {
+	if s.ifS != 0 {
 		if e.self(s.ifS, true) == nil {
-			if s.thenS != nil {
+			if s.thenS != 0 {
 				e.add(e.self(s.thenS, false))
 			}
-		} else if s.elseS != nil {
+		} else if s.elseS != 0 {
 			e.add(e.self(s.elseS, false))
 		}
 	}
