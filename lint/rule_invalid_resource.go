@@ -86,16 +86,22 @@ var servicePatterns = map[string]map[string]bool{
 // integration" for DynamoDB; one action each for the others). Any other
 // action needs the AWS SDK integration (arn:aws:states:::aws-sdk:SERVICE:ACTION),
 // and Step Functions rejects the definition: the resource is not recognized.
-// Lower case, since the comparison ignores case. Services not listed are not
-// judged by action.
+// Spelled as the Resource ARN spells them; the comparison ignores case.
+// Services not listed are not judged by action.
 var serviceActions = map[string][]string{
-	"apigateway": {"invoke"},
-	"dynamodb":   {"getitem", "putitem", "updateitem", "deleteitem"},
-	"events":     {"putevents"},
-	"lambda":     {"invoke"},
-	"sns":        {"publish"},
-	"sqs":        {"sendmessage"},
-	"states":     {"startexecution"},
+	"apigateway":   {"invoke"},
+	"athena":       {"startQueryExecution", "stopQueryExecution", "getQueryExecution", "getQueryResults"},
+	"batch":        {"submitJob"},
+	"databrew":     {"startJobRun"},
+	"dynamodb":     {"getItem", "putItem", "updateItem", "deleteItem"},
+	"ecs":          {"runTask"},
+	"events":       {"putEvents"},
+	"glue":         {"startJobRun"},
+	"lambda":       {"invoke"},
+	"mediaconvert": {"createJob"},
+	"sns":          {"publish"},
+	"sqs":          {"sendMessage"},
+	"states":       {"startExecution"},
 }
 
 // patternNames name the patterns as AWS's table does.
@@ -153,8 +159,8 @@ func resourceProblem(r *workflow.Resource) string {
 		if !integrationPatterns[r.Pattern] {
 			return "has an unknown integration pattern " + quote("."+r.Pattern) + " (want .sync, .sync:2 or .waitForTaskToken)"
 		}
-		if actions, closed := serviceActions[r.Service]; closed && !slices.Contains(actions, strings.ToLower(r.Action)) {
-			return "names an action the optimized " + r.Service + " integration does not have (it has " + strings.Join(actionNames(r.Service), ", ") +
+		if actions, closed := serviceActions[r.Service]; closed && !slices.ContainsFunc(actions, func(a string) bool { return strings.EqualFold(a, r.Action) }) {
+			return "names an action the optimized " + r.Service + " integration does not have (it has " + strings.Join(actions, ", ") +
 				"); call other APIs through the AWS SDK integration, arn:aws:states:::aws-sdk:" + r.Service + ":" + r.Action
 		}
 		kind := strings.TrimSuffix(r.Pattern, ":2")
@@ -171,19 +177,4 @@ func resourceProblem(r *workflow.Resource) string {
 		}
 	}
 	return ""
-}
-
-// actionNames spells a service's optimized actions as AWS's documentation
-// does (camelCase in the Resource ARN).
-func actionNames(service string) []string {
-	spelled := map[string]string{"getitem": "getItem", "putitem": "putItem", "updateitem": "updateItem", "deleteitem": "deleteItem",
-		"putevents": "putEvents", "sendmessage": "sendMessage", "startexecution": "startExecution"}
-	var names []string
-	for _, a := range serviceActions[service] {
-		if s, ok := spelled[a]; ok {
-			a = s
-		}
-		names = append(names, a)
-	}
-	return names
 }
