@@ -25,7 +25,10 @@ install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BIN) $(BIN)-full $(DESTDIR)$(PREFIX)/bin/
 
+# go test shows a skipped test only with -v: say once that the corpus
+# tests skip, and why.
 test:
+	@./scripts/corpus-dir.sh >/dev/null || echo "note: the external test corpus is not here, so its tests skip; \`make corpus\` downloads it (STEPSHIFT_REQUIRE_CORPUS=1 makes them fail instead)"
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 $(PKGS)
 

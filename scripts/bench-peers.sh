@@ -12,16 +12,10 @@
 # unwrapping.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The corpus where the tests find it (internal/standin.FindCorpus):
-# $STEPSHIFT_CORPUS, ../shared/corpus, then testdata/corpus (`make corpus`).
-corpus=""
-for dir in ${STEPSHIFT_CORPUS:+"$STEPSHIFT_CORPUS"} ../shared/corpus testdata/corpus; do
-  if [ -d "$dir/cumulus/workflows" ]; then corpus=$dir/cumulus/workflows; break; fi
-done
-if [ -z "$corpus" ]; then
+corpus=$(./scripts/corpus-dir.sh)/cumulus/workflows || {
   echo "bench-peers: external test corpus not found; run \`make corpus\` to download it" >&2
   exit 1
-fi
+}
 bin=${BIN:-bin/stepshift}
 if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
   echo "bench-peers: node/npm not found; nothing to compare" >&2

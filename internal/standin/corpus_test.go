@@ -3,6 +3,7 @@ package standin
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -111,5 +112,28 @@ func TestCorpusFoundOneWay(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCorpusScriptAgrees: scripts/corpus-dir.sh, which `make test` and
+// `make bench-peers` use to say whether the corpus is there, finds the
+// folder FindCorpus finds, $STEPSHIFT_CORPUS first.
+func TestCorpusScriptAgrees(t *testing.T) {
+	script := filepath.Join(ModuleRoot(), "scripts", "corpus-dir.sh")
+	run := func() (string, bool) {
+		out, err := exec.Command("bash", script).Output()
+		dir := strings.TrimSpace(string(out))
+		if dir != "" && !filepath.IsAbs(dir) {
+			dir = filepath.Join(ModuleRoot(), dir)
+		}
+		return filepath.Clean(dir), err == nil
+	}
+	for _, env := range []string{corpusAt(t), t.TempDir()} {
+		t.Setenv("STEPSHIFT_CORPUS", env)
+		want, err := FindCorpus()
+		got, found := run()
+		if found != (err == nil) || (found && got != filepath.Clean(want)) {
+			t.Errorf("STEPSHIFT_CORPUS=%s: the script found %q (%v), FindCorpus %q (%v)", env, got, found, want, err)
+		}
 	}
 }
