@@ -8,7 +8,7 @@ PREFIX   ?= /usr/local
 # since cgo's resolver would make the binary wait for the dynamic loader.
 BUILD    ?= CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w'
 
-.PHONY: build install test check corpus bench bench-peers fuzz ci emulators docs lint-example tidy clean
+.PHONY: build cross install test check corpus bench bench-peers fuzz ci emulators docs lint-example tidy clean
 
 # Two executables from one package. $(BIN) is the lean front
 # (stepshift_lean): lint, graph, rules, explain, schema, version, without
@@ -20,6 +20,14 @@ BUILD    ?= CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w'
 build:
 	$(BUILD) -tags urfave_cli_no_docs,stepshift_lean -o $(BIN) ./cmd/stepshift
 	$(BUILD) -tags urfave_cli_no_docs -o $(BIN)-full ./cmd/stepshift
+
+# Both builds compile for macOS and Windows too (`go install` there builds
+# the full one; the worker itself is for Linux containers).
+cross:
+	GOOS=darwin GOARCH=arm64 $(BUILD) -tags urfave_cli_no_docs -o /dev/null ./cmd/stepshift
+	GOOS=darwin GOARCH=arm64 $(BUILD) -tags urfave_cli_no_docs,stepshift_lean -o /dev/null ./cmd/stepshift
+	GOOS=windows GOARCH=amd64 $(BUILD) -tags urfave_cli_no_docs -o /dev/null ./cmd/stepshift
+	GOOS=windows GOARCH=amd64 $(BUILD) -tags urfave_cli_no_docs,stepshift_lean -o /dev/null ./cmd/stepshift
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
@@ -78,7 +86,7 @@ lint-example: build
 tidy:
 	$(GO) mod tidy -diff
 
-ci: emulators tidy build test fuzz
+ci: emulators tidy build cross test fuzz
 
 clean:
 	rm -rf bin

@@ -1,9 +1,10 @@
-//go:build !linux
+//go:build unix && !linux
 
 package runtime
 
 import (
 	"os"
+	"os/exec"
 	"syscall"
 )
 
@@ -15,4 +16,16 @@ func killGroup(pid int) {
 	if p, err := os.FindProcess(pid); err == nil {
 		_ = p.Kill()
 	}
+}
+
+// exitedMaxRSSKB is the peak resident memory of an exited runtime, in KiB
+// (ru_maxrss is bytes on macOS and the BSDs).
+func exitedMaxRSSKB(cmd *exec.Cmd) int64 {
+	if cmd == nil || cmd.ProcessState == nil {
+		return 0
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		return ru.Maxrss / 1024
+	}
+	return 0
 }

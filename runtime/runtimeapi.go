@@ -18,7 +18,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -474,14 +473,4 @@ func procStatusKB(pid int, key string) (int64, error) {
 		}
 	}
 	return 0, errors.New(key + " not found")
-}
-
-func exitedMaxRSSKB(cmd *exec.Cmd) int64 {
-	if cmd == nil || cmd.ProcessState == nil {
-		return 0
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		return ru.Maxrss // kilobytes on Linux
-	}
-	return 0
 }
