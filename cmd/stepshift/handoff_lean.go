@@ -22,6 +22,9 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
+// leanFront reports whether this is the lean front: it is.
+const leanFront = true
+
 // fullBinary is the full build's executable name, looked for beside the
 // lean front's own executable and then on PATH ($STEPSHIFT_FULL overrides
 // both).
