@@ -387,13 +387,7 @@ resource "aws_sfn_state_machine" "unknown" {
 	})
 	d := Load(dir, Options{})
 	noErrors(t, d)
-	var got []string
-	for _, r := range d.Renderings {
-		got = append(got, r.BlockAddress()+" "+filepath.Base(r.TemplatePath))
-		if len(r.Tasks) != 1 || r.Tasks[0].Target.Address != "aws_lambda_function.a" {
-			t.Errorf("%s: tasks %+v", r.BlockAddress(), r.Tasks)
-		}
-	}
+	got := instanceRenderings(t, d)
 	want := []string{`aws_sfn_state_machine.known["v"] v.asl.json`, `aws_sfn_state_machine.known["w"] w.asl.json`}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("renderings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -505,13 +499,7 @@ resource "aws_sfn_state_machine" "this" {
 	})
 	d := Load(dir, Options{})
 	noErrors(t, d)
-	var got []string
-	for _, r := range d.Renderings {
-		got = append(got, r.BlockAddress()+" "+filepath.Base(r.TemplatePath))
-		if len(r.Tasks) != 1 || r.Tasks[0].Target.Address != "aws_lambda_function.a" {
-			t.Errorf("%s: tasks %+v", r.BlockAddress(), r.Tasks)
-		}
-	}
+	got := instanceRenderings(t, d)
 	want := `module.workflows["v"].aws_sfn_state_machine.this v.asl.json` + "\n" + `module.workflows["w"].aws_sfn_state_machine.this w.asl.json`
 	if strings.Join(got, "\n") != want {
 		t.Errorf("renderings\n%s\nwant\n%s", strings.Join(got, "\n"), want)
@@ -520,4 +508,19 @@ resource "aws_sfn_state_machine" "this" {
 	if dg == nil || dg.Severity != hcl.DiagWarning || !strings.Contains(dg.Detail, "module.unknown (for_each)") {
 		t.Errorf("diagnostics: %v", d.Diagnostics)
 	}
+}
+
+// instanceRenderings lists d's renderings as "ADDRESS TEMPLATE", checking
+// that each runs one Task of aws_lambda_function.a (the for_each fixtures'
+// only function).
+func instanceRenderings(t *testing.T, d *Deployment) []string {
+	t.Helper()
+	var got []string
+	for _, r := range d.Renderings {
+		got = append(got, r.BlockAddress()+" "+filepath.Base(r.TemplatePath))
+		if len(r.Tasks) != 1 || r.Tasks[0].Target.Address != "aws_lambda_function.a" {
+			t.Errorf("%s: tasks %+v", r.BlockAddress(), r.Tasks)
+		}
+	}
+	return got
 }

@@ -130,6 +130,16 @@ type account interface {
 	readLogs(ctx context.Context, units []*lint.Unit, since time.Duration, progressTo io.Writer, into *usage.Collector, ev *evidence) error
 }
 
+// wantedAccount opens the account when the flags ask to read it (--aws,
+// --state-machine), before any input is read: the lean front hands such a
+// run to stepshift-full, standard input included.
+func wantedAccount(c *cli.Context) (account, error) {
+	if !awsWanted(c) {
+		return nil, nil
+	}
+	return openAccount(c)
+}
+
 // gatherEvidence is what lint and migrate learn from outside the
 // repository about units: with an account (--aws), each Task Lambda's
 // deployed configuration joined to its facts; with --logs or --since, the

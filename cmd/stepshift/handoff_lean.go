@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 )
@@ -35,8 +36,11 @@ const fullBinary = "stepshift-full"
 // lean build and a second hand-off would loop.
 const handedOffEnv = "STEPSHIFT_HANDED_OFF"
 
+// handedOff are the commands the front lists and hands over whole.
+var handedOff = []cli.Command{migrateCommand, runCommand, testCommand, workerCommand}
+
 func init() {
-	for _, meta := range []cli.Command{migrateCommand, runCommand, testCommand, workerCommand} {
+	for _, meta := range handedOff {
 		cmd := meta
 		// Every argument, --help included, is the full build's to read.
 		cmd.SkipFlagParsing = true
@@ -52,8 +56,7 @@ func handOffHelp(args []string) error {
 	if len(args) < 3 || args[1] != "help" {
 		return nil
 	}
-	switch args[2] {
-	case migrateCommand.Name, runCommand.Name, testCommand.Name, workerCommand.Name:
+	if slices.ContainsFunc(handedOff, func(c cli.Command) bool { return c.Name == args[2] }) {
 		return handOff("stepshift help " + args[2])
 	}
 	return nil

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stepshift/stepshift/internal/standin"
 )
 
 // leanRun is one run of a shipped binary as a process.
@@ -20,7 +22,7 @@ type leanRun struct {
 func runBinary(t *testing.T, env []string, bin string, args ...string) leanRun {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Dir = moduleRoot(t)
+	cmd.Dir = standin.ModuleRoot()
 	cmd.Env = append(append(os.Environ(), "PATH=/usr/bin:/bin"), env...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -32,15 +34,6 @@ func runBinary(t *testing.T, env []string, bin string, args ...string) leanRun {
 		t.Fatalf("%s: %v", bin, err)
 	}
 	return leanRun{out.String(), errOut.String(), code}
-}
-
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Dir(filepath.Dir(wd))
 }
 
 // TestLeanFrontMatchesFull: the lean front reads, lists and exits as the

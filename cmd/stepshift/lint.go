@@ -143,13 +143,9 @@ func lintAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	// Before any input is read: the lean front hands a run that reads the
-	// account to stepshift-full, standard input included.
-	var acct account
-	if awsWanted(c) {
-		if acct, err = openAccount(c); err != nil {
-			return err
-		}
+	acct, err := wantedAccount(c)
+	if err != nil {
+		return err
 	}
 
 	args := c.Args().Slice()

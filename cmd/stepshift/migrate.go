@@ -192,12 +192,9 @@ func migrateAction(c *cli.Context) error {
 // the run before anything is written: a plan sized on half the evidence is
 // not one to apply.
 func addMigrateEvidence(c *cli.Context, units []*lint.Unit, since time.Duration) (map[string]*usage.Usage, error) {
-	var acct account
-	if awsWanted(c) {
-		var err error
-		if acct, err = openAccount(c); err != nil {
-			return nil, err
-		}
+	acct, err := wantedAccount(c)
+	if err != nil {
+		return nil, err
 	}
 	ev, err := gatherEvidence(c.Context, c, acct, units, since)
 	if err != nil {
